@@ -1,0 +1,34 @@
+/*
+ * http.h: outbound HTTP on libcurl's multi interface, driven by the libevent
+ * loop (curl's socket and timer callbacks map to events; no call blocks).
+ */
+#ifndef MESH_HTTP_H
+#define MESH_HTTP_H
+
+#include <stddef.h>
+
+#include "mesh.h"
+
+struct event_base;
+
+typedef struct http_client http_client;
+
+/* Limits that keep a hostile or broken peer from exhausting the process. */
+#define HTTP_MAX_RESPONSE_BODY    (8u * 1024u * 1024u)
+#define HTTP_MAX_RESPONSE_HEADERS 100
+#define HTTP_MAX_IN_FLIGHT        1024
+
+/* A client bound to base. NULL only when curl cannot initialise. */
+http_client *http_client_new(struct event_base *base);
+/* Frees the client; requests still in flight are reported once with
+ * MESH_EUNAVAILABLE ("client closed") before it returns. */
+void http_client_free(http_client *c);
+/* Starts a request (opts and everything it points to are copied). cb runs
+ * exactly once, never from inside this call. Over HTTP_MAX_IN_FLIGHT the
+ * request fails with MESH_EUNAVAILABLE. */
+void http_client_request(http_client *c, const mesh_http_opts *opts,
+                         mesh_http_fn cb, void *arg);
+/* Requests started and not yet reported. */
+size_t http_client_in_flight(const http_client *c);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * manifest.h: proto/mesh.json, the single source of truth for services,
+ * methods, bindings, events, cron, routes and instances. The loader
+ * validates everything and names the place of the first problem
+ * ("services.valuation.calls[1]: unknown service \"comp\"").
+ */
+#ifndef MESH_MANIFEST_H
+#define MESH_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cron.h"
+
+typedef struct manifest_cron {
+	char *schedule;
+	cron_expr expr;
+	char *method; /* a method of the owning service, fired one-way */
+} manifest_cron;
+
+typedef struct manifest_service {
+	char *name;
+	char *description;
+	char **methods; /* declared methods (builtins not listed) */
+	size_t n_methods;
+	char **calls; /* services it may call */
+	size_t n_calls;
+	char **publishes; /* topics */
+	size_t n_publishes;
+	char **subscribes; /* topics */
+	size_t n_subscribes;
+	manifest_cron *cron;
+	size_t n_cron;
+	int instances;      /* >= 1 */
+	int64_t timeout_ms; /* default call deadline for its methods */
+} manifest_service;
+
+typedef enum manifest_auth {
+	MANIFEST_AUTH_PUBLIC,
+	MANIFEST_AUTH_KEY,
+	MANIFEST_AUTH_ADMIN
+} manifest_auth;
+
+typedef struct manifest_route {
+	char *http_method; /* GET POST PUT PATCH DELETE */
+	char *path;        /* "/api/leads/:id" */
+	char **segments;   /* "api", "leads", ":id" */
+	size_t n_segments;
+	char *service;
+	char *method;
+	manifest_auth auth;
+	char **scopes;
+	size_t n_scopes;
+	int raw_body; /* pass the body through unparsed */
+	int cors;     /* answer CORS for browsers on customer sites */
+} manifest_route;
+
+typedef struct manifest {
+	int version;
+	int64_t default_timeout_ms;
+	int event_attempts;
+	manifest_service *services;
+	size_t n_services;
+	manifest_route *routes;
+	size_t n_routes;
+} manifest;
+
+/* NULL with err filled ("<path>:<line>: ..." for JSON syntax, the dotted
+ * place for schema problems). */
+manifest *manifest_load_file(const char *path, char *err, size_t err_len);
+manifest *manifest_load_string(const char *text, char *err, size_t err_len);
+void manifest_free(manifest *m);
+
+const manifest_service *manifest_service_find(const manifest *m,
+                                              const char *name);
+int manifest_service_has_method(const manifest_service *s, const char *method);
+/* Whether from may call to.method: builtins (leading '_') always; the
+ * gateway may call every method a route names; otherwise to must be in
+ * from's calls and method declared by to. */
+int manifest_may_call(const manifest *m, const char *from, const char *to,
+                      const char *method);
+/* Whether from binds the service named to (its calls list). */
+int manifest_binds(const manifest *m, const char *from, const char *to);
+/* Services in start order: each after the services it calls, cycles broken
+ * in manifest order. Fills order (n_services entries) with indexes. */
+void manifest_start_order(const manifest *m, size_t *order);
+
+#endif
