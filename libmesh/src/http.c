@@ -338,9 +338,9 @@ static void transfer_complete(struct http_transfer *t, CURLcode rc)
 static void client_destroy(http_client *c);
 
 /* Reports every finished transfer. Each is out of the multi handle and off
- * our list before its callback runs, which is what lets the callback start
- * requests (curl forbids adding handles only from inside its own
- * callbacks, and we are not in one) or free the client. */
+ * our list before its callback runs, so the callback may start requests
+ * (curl accepts new handles anywhere but inside its own callbacks, and we
+ * are not in one) or free the client, which then goes once the loop ends. */
 static void http_dispatch_done(http_client *c)
 {
 	CURLMsg *m;
@@ -677,7 +677,8 @@ static CURLcode transfer_setup(struct http_transfer *t, const mesh_http_opts *o)
 	}
 	if (strcmp(method, "HEAD") == 0)
 		SET(CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "GET") != 0 || o->body)
+	else if (strcmp(method, "POST") != 0 &&
+	         (strcmp(method, "GET") != 0 || o->body))
 		SET(CURLOPT_CUSTOMREQUEST, method);
 #undef SET
 	if (rc != CURLE_OK)
@@ -712,9 +713,9 @@ void http_client_request(http_client *c, const mesh_http_opts *opts,
 	CURLcode rc;
 	CURLMcode mrc;
 
+	/* Without a callback nobody could learn the outcome: nothing to do. */
 	if (!cb)
-		return; /* nobody to tell: a caller bug with no observable
-		           effect to preserve */
+		return;
 	if (!c) {
 		http_fail_later(cb, arg, MESH_EINVAL, "no HTTP client");
 		return;
