@@ -30,5 +30,10 @@ void http_client_request(http_client *c, const mesh_http_opts *opts,
                          mesh_http_fn cb, void *arg);
 /* Requests started and not yet reported. */
 size_t http_client_in_flight(const http_client *c);
+/* Lower the limits of one client (tests use them to reach a limit cheaply).
+ * They start at HTTP_MAX_IN_FLIGHT and HTTP_MAX_RESPONSE_BODY; a new limit
+ * applies to requests started afterwards. */
+void http_client_set_max_in_flight(http_client *c, size_t n);
+void http_client_set_max_body(http_client *c, size_t bytes);
 
 #endif
