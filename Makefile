@@ -27,7 +27,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 OPT ?= -O2 -g
 SAN ?=
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) -MMD -MP \
-	-Ilibmesh/include -Ilibmesh/src $(PKG_CFLAGS)
+	-Ilibmesh/include -Ilibmesh/src -Iservices $(PKG_CFLAGS)
 LDFLAGS += $(SAN)
 LDLIBS += $(PKG_LIBS) -lm
 
@@ -35,9 +35,12 @@ LIB := $(BUILD)/libmesh.a
 LIB_SRC := $(wildcard libmesh/src/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 
-SERVICES := $(notdir $(patsubst %/,%,$(wildcard services/*/)))
+# A folder is a daemon once it has its main file; until then its pure logic
+# still builds and is unit-tested.
+SVC_DIRS := $(notdir $(patsubst %/,%,$(wildcard services/*/)))
+SERVICES := $(foreach s,$(SVC_DIRS),$(if $(wildcard services/$(s)/$(s).c),$(s)))
 SVC_BINS := $(SERVICES:%=$(BIN)/%)
-LOGIC_SRC := $(filter-out $(foreach s,$(SERVICES),services/$(s)/$(s).c), \
+LOGIC_SRC := $(filter-out $(foreach s,$(SVC_DIRS),services/$(s)/$(s).c), \
 	$(wildcard services/*/*.c))
 LOGIC := $(BUILD)/liblogic.a
 LOGIC_OBJ := $(LOGIC_SRC:%.c=$(BUILD)/%.o)
@@ -51,9 +54,11 @@ SUPPORT := $(BUILD)/libtestsupport.a
 SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 UNIT := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/unit/test_*.c))
 INTEG := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/integration/test_*.c))
+BENCH := $(patsubst %.c,$(BUILD)/%,$(wildcard bench/*.c))
+FUZZ := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all test unit integration asan deps lint format run seed clean \
-	valgrind
+	valgrind bench fuzz fuzz-smoke
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(SVC_BINS) $(TOOL_BINS)
@@ -88,6 +93,9 @@ $(BIN)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard services/$$*/*.c) \
 $(BUILD)/tests/daemons/%: $(BUILD)/tests/daemons/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(SUPPORT) $(LOGIC) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
@@ -114,6 +122,29 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/bin OPT="-O1 -g" \
 		SAN="$(ASAN_FLAGS)" test
+
+# Benchmarks are never part of make test: they print ratios against
+# baselines measured in the same run (bench/run).
+bench: all $(BENCH) $(DAEMONS)
+	BUILD=$(BUILD) sh bench/run
+
+# libFuzzer targets: tests/fuzz/fuzz_<x>.c against the whole of libmesh,
+# built with clang under ASan+UBSan in a tree of their own.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ilibmesh/include -Ilibmesh/src \
+	$(PKG_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+
+build-fuzz/libmesh/%.o: libmesh/%.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC:%.c=build-fuzz/%.o)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz: $(FUZZ)
+
+fuzz-smoke: $(FUZZ)
+	bash tests/fuzz/smoke $(FUZZ_SECONDS) $(FUZZ)
 
 valgrind: $(UNIT)
 	MESH_VALGRIND=1 sh tests/run $(UNIT)
@@ -149,6 +180,6 @@ run: all
 	else echo "make run: no services yet (meshd lands with the gateway)"; fi
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-fuzz bin
 
 -include $(shell find build build-asan -name '*.d' 2>/dev/null)

@@ -76,6 +76,9 @@ typedef struct mesh_service_def {
 	int (*init)(void);
 	/* Optional: runs when the process starts draining (SIGTERM). */
 	void (*shutdown)(void);
+	/* Optional: runs after the loop has stopped, before it is freed:
+	 * release what init() put on it. */
+	void (*cleanup)(void);
 } mesh_service_def;
 
 /* Runs the service until SIGTERM/SIGINT and a drained exit. Returns the
@@ -83,6 +86,14 @@ typedef struct mesh_service_def {
  * the environment: MESH_RUN_DIR, MESH_MANIFEST, REDIS_URL, LOG_LEVEL,
  * MESH_LISTEN (tcp://host:port in place of the Unix socket). */
 int mesh_service_main(const mesh_service_def *def, int argc, char **argv);
+
+/* Keeps a draining process alive for work the mesh does not see (the
+ * gateway's HTTP requests): SIGTERM waits, within the drain time, until
+ * every hold is released. */
+void mesh_drain_hold(void);
+void mesh_drain_release(void);
+/* Whether SIGTERM has started the drain. */
+int mesh_draining(void);
 
 /* The running service's name, or "" before mesh_service_main. */
 const char *mesh_service_name(void);

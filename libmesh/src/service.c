@@ -35,7 +35,24 @@ static struct {
 	int64_t exit_by_ms;
 	int draining;
 	int stops_pending;
+	int holds;
 } svc;
+
+void mesh_drain_hold(void)
+{
+	svc.holds++;
+}
+
+void mesh_drain_release(void)
+{
+	if (svc.holds > 0)
+		svc.holds--;
+}
+
+int mesh_draining(void)
+{
+	return svc.draining;
+}
 
 const mesh_service_def *service_def(void)
 {
@@ -138,7 +155,8 @@ static void service_exit_check(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (client_unflushed() == 0 || runtime_now_ms() >= svc.exit_by_ms) {
+	if ((client_unflushed() == 0 && svc.holds == 0) ||
+	    runtime_now_ms() >= svc.exit_by_ms) {
 		event_base_loopbreak(svc.base);
 		return;
 	}
@@ -202,7 +220,7 @@ static int service_start(char *err, size_t err_len)
 		return -1;
 	ms = manifest_service_find(svc.m, svc.def->name);
 	if (!ms) {
-		snprintf(err, err_len, "service \"%s\" is not in %s",
+		snprintf(err, err_len, "service \"%s\" is not in %.400s",
 		         svc.def->name, cfg->manifest_path);
 		return -1;
 	}
@@ -251,6 +269,8 @@ static int service_start(char *err, size_t err_len)
 
 static void service_free(void)
 {
+	if (svc.def && svc.def->cleanup && svc.base)
+		svc.def->cleanup();
 	if (svc.ev)
 		events_free(svc.ev);
 	server_free(svc.srv);

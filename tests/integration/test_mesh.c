@@ -68,7 +68,7 @@ static void teardown(void)
 	mesh_sync_shutdown();
 	proc_stop(relay_pid, 5000);
 	proc_stop(echo_pid, 5000);
-	redis_server_stop(rs);
+	redis_server_free(rs);
 	if (getenv("MESH_TEST_KEEP")) {
 		fprintf(stderr, "kept %s\n", dir);
 		return;
