@@ -12,6 +12,28 @@
 
 #include "cron.h"
 
+/* Limits the loader enforces; each is tested at its boundary. */
+#define MANIFEST_VERSION                1
+#define MANIFEST_GATEWAY                "gateway" /* the service routes belong to */
+#define MANIFEST_SCHEDULER              "scheduler" /* must call every service with cron */
+#define MANIFEST_MAX_SERVICES           256
+#define MANIFEST_MAX_ROUTES             1024
+#define MANIFEST_MAX_LIST               256 /* methods, calls, publishes, subscribes */
+#define MANIFEST_MAX_CRON               64 /* cron entries per service */
+#define MANIFEST_MAX_SCOPES             32
+#define MANIFEST_SERVICE_NAME_MAX       63 /* [a-z][a-z0-9-]{0,62} */
+#define MANIFEST_METHOD_NAME_MAX        64 /* [a-z][a-z0-9_]* */
+#define MANIFEST_TOPIC_MAX              64 /* [a-z0-9._-]{1,64} */
+#define MANIFEST_SCOPE_MAX              64 /* [a-z][a-z0-9_.:-]* */
+#define MANIFEST_DESCRIPTION_MAX        200
+#define MANIFEST_PATH_MAX               256
+#define MANIFEST_PATH_SEGMENTS_MAX      16
+#define MANIFEST_INSTANCES_MAX          64
+#define MANIFEST_TIMEOUT_MS_MAX         600000
+#define MANIFEST_EVENT_ATTEMPTS_MAX     100
+#define MANIFEST_DEFAULT_TIMEOUT_MS     5000
+#define MANIFEST_DEFAULT_EVENT_ATTEMPTS 5
+
 typedef struct manifest_cron {
 	char *schedule;
 	cron_expr expr;
