@@ -87,8 +87,9 @@ typedef struct manifest {
 	size_t n_routes;
 } manifest;
 
-/* NULL with err filled ("<path>:<line>: ..." for JSON syntax, the dotted
- * place for schema problems). */
+/* NULL with err filled ("<path>:<line>:<column>: ..." for JSON syntax,
+ * "<string>:..." from manifest_load_string, the dotted place for schema
+ * problems). The caller frees the result with manifest_free. */
 manifest *manifest_load_file(const char *path, char *err, size_t err_len);
 manifest *manifest_load_string(const char *text, char *err, size_t err_len);
 void manifest_free(manifest *m);
@@ -96,7 +97,8 @@ void manifest_free(manifest *m);
 const manifest_service *manifest_service_find(const manifest *m,
                                               const char *name);
 int manifest_service_has_method(const manifest_service *s, const char *method);
-/* Whether from may call to.method: builtins (leading '_') always; the
+/* Whether from may call to.method: builtins (leading '_') of an existing
+ * service always, whoever asks (meshctl, meshd); the
  * gateway may call every method a route names; otherwise to must be in
  * from's calls and method declared by to. */
 int manifest_may_call(const manifest *m, const char *from, const char *to,
