@@ -20,6 +20,9 @@ typedef struct cron_expr {
 	uint8_t wday_any;
 } cron_expr;
 
+/* How far cron_next looks ahead: five years, two leap days included. */
+#define CRON_HORIZON_DAYS 1827
+
 /* 0, or -1 with err naming the field and what is wrong with it. */
 int cron_parse(const char *text, cron_expr *out, char *err, size_t err_len);
 /* The first matching minute strictly after t (seconds since the epoch), or

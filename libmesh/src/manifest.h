@@ -12,6 +12,28 @@
 
 #include "cron.h"
 
+/* Limits the loader enforces; each is tested at its boundary. */
+#define MANIFEST_VERSION                1
+#define MANIFEST_GATEWAY                "gateway" /* the service routes belong to */
+#define MANIFEST_SCHEDULER              "scheduler" /* must call every service with cron */
+#define MANIFEST_MAX_SERVICES           256
+#define MANIFEST_MAX_ROUTES             1024
+#define MANIFEST_MAX_LIST               256 /* methods, calls, publishes, subscribes */
+#define MANIFEST_MAX_CRON               64 /* cron entries per service */
+#define MANIFEST_MAX_SCOPES             32
+#define MANIFEST_SERVICE_NAME_MAX       63 /* [a-z][a-z0-9-]{0,62} */
+#define MANIFEST_METHOD_NAME_MAX        64 /* [a-z][a-z0-9_]* */
+#define MANIFEST_TOPIC_MAX              64 /* [a-z0-9._-]{1,64} */
+#define MANIFEST_SCOPE_MAX              64 /* [a-z][a-z0-9_.:-]* */
+#define MANIFEST_DESCRIPTION_MAX        200
+#define MANIFEST_PATH_MAX               256
+#define MANIFEST_PATH_SEGMENTS_MAX      16
+#define MANIFEST_INSTANCES_MAX          64
+#define MANIFEST_TIMEOUT_MS_MAX         600000
+#define MANIFEST_EVENT_ATTEMPTS_MAX     100
+#define MANIFEST_DEFAULT_TIMEOUT_MS     5000
+#define MANIFEST_DEFAULT_EVENT_ATTEMPTS 5
+
 typedef struct manifest_cron {
 	char *schedule;
 	cron_expr expr;
@@ -65,8 +87,9 @@ typedef struct manifest {
 	size_t n_routes;
 } manifest;
 
-/* NULL with err filled ("<path>:<line>: ..." for JSON syntax, the dotted
- * place for schema problems). */
+/* NULL with err filled ("<path>:<line>:<column>: ..." for JSON syntax,
+ * "<string>:..." from manifest_load_string, the dotted place for schema
+ * problems). The caller frees the result with manifest_free. */
 manifest *manifest_load_file(const char *path, char *err, size_t err_len);
 manifest *manifest_load_string(const char *text, char *err, size_t err_len);
 void manifest_free(manifest *m);
@@ -74,7 +97,8 @@ void manifest_free(manifest *m);
 const manifest_service *manifest_service_find(const manifest *m,
                                               const char *name);
 int manifest_service_has_method(const manifest_service *s, const char *method);
-/* Whether from may call to.method: builtins (leading '_') always; the
+/* Whether from may call to.method: builtins (leading '_') of an existing
+ * service always, whoever asks (meshctl, meshd); the
  * gateway may call every method a route names; otherwise to must be in
  * from's calls and method declared by to. */
 int manifest_may_call(const manifest *m, const char *from, const char *to,
