@@ -85,8 +85,8 @@ $(SUPPORT): $(SUPPORT_OBJ)
 
 # A service binary: every .c in its folder plus libmesh.
 .SECONDEXPANSION:
-$(BIN)/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard services/$$*/*.c) \
-		$$(wildcard tools/$$*/*.c)) $(LIB)
+$(BIN)/%: $$(addprefix $(BUILD)/,$$(addsuffix .o,$$(basename \
+		$$(wildcard services/$$*/*.c tools/$$*/*.c)))) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -71,6 +71,9 @@ typedef struct mesh_service_def {
 	const char *name;                       /* as in proto/mesh.json */
 	const mesh_method *methods;             /* ends with {NULL, NULL} */
 	const mesh_subscription *subscriptions; /* may be NULL */
+	/* 1 for platform tools (meshd) that are not in the manifest: no
+	 * method-table check, and their calls are not bound. */
+	int standalone;
 	/* Optional: runs on the loop before the socket accepts; non-zero exits
 	 * the process with status 1 (say why with mesh_log first). */
 	int (*init)(void);

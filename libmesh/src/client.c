@@ -376,7 +376,8 @@ static void cc_on_close(conn *c, const char *why, void *arg)
 	char msg[300];
 	int was_connected = cc->connected;
 
-	(void)c;
+	int no_socket = !was_connected && conn_connect_errno(c) == ENOENT;
+
 	if (p->active == cc)
 		p->active = NULL;
 	else
@@ -391,11 +392,25 @@ static void cc_on_close(conn *c, const char *why, void *arg)
 		}
 	free(cc->table);
 	free(cc);
+	/* No socket file means the service was never started here (a stopped
+	 * or restarting one leaves its socket, and connects are refused):
+	 * waiting would only turn "not deployed" into a slow timeout. */
+	if (no_socket) {
+		snprintf(msg, sizeof msg, "%s is not running (no socket)",
+		         p->name);
+		while (p->queue) {
+			call *x = p->queue;
+			queue_remove(p, x);
+			call_complete(x, MESH_EUNAVAILABLE, msg, NULL);
+		}
+		return;
+	}
 	if (!was_connected)
 		p->backoff_ms = p->backoff_ms * 2 > CLIENT_BACKOFF_MAX_MS
 		                    ? CLIENT_BACKOFF_MAX_MS
 		                    : p->backoff_ms * 2;
-	if (p->queue && !p->active && !(p->retry && evtimer_pending(p->retry, NULL))) {
+	if (p->queue && !p->active &&
+	    !(p->retry && evtimer_pending(p->retry, NULL))) {
 		struct timeval tv = {0, 0};
 		if (!was_connected)
 			tv.tv_usec = (suseconds_t)(p->backoff_ms * 1000);

@@ -23,6 +23,7 @@ struct conn {
 	 * an event of our own (not a shared deferral) so that conn_destroy
 	 * can cancel it. */
 	struct event *finish;
+	int connect_errno;
 	char why[96];
 };
 
@@ -176,6 +177,7 @@ conn *conn_connect(struct event_base *base, const struct sockaddr *sa,
 	/* A refused Unix connect fails inside bufferevent_socket_connect;
 	 * report it through the loop like every other outcome. */
 	if (bufferevent_socket_connect(c->bev, sa, (int)salen) != 0) {
+		c->connect_errno = errno ? errno : ECONNREFUSED;
 		c->closing = 1;
 		snprintf(c->why, sizeof c->why, "connect: %s",
 		         strerror(errno ? errno : ECONNREFUSED));
@@ -209,6 +211,11 @@ int conn_send(conn *c, const frame *f)
 void conn_close(conn *c, const char *why)
 {
 	conn_fail(c, why);
+}
+
+int conn_connect_errno(const conn *c)
+{
+	return c->connect_errno;
 }
 
 void conn_destroy(conn *c)

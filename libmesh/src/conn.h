@@ -50,6 +50,9 @@ void conn_close(conn *c, const char *why);
 /* Frees now, with no callback: for shutdown, never from inside one of
  * the connection's own callbacks. */
 void conn_destroy(conn *c);
+/* The errno of a connect that failed at once (ENOENT: no socket file),
+ * 0 otherwise. Valid in on_close. */
+int conn_connect_errno(const conn *c);
 /* Bytes waiting to be written. */
 size_t conn_pending_output(const conn *c);
 /* Whether on_connect has happened and the connection is not closing. */

@@ -32,7 +32,6 @@ struct server {
 	server_lookup_fn lookup;
 	struct evconnlistener *listener;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	ino_t inode;
 	server_conn *conns;
 	size_t n_conns;
 	size_t in_flight; /* includes requests whose connection has gone */
@@ -298,7 +297,6 @@ static int listen_unix(server *s, const char *service, char *err,
 	const config *cfg = config_get();
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	char tmp[sizeof sun.sun_path];
-	struct stat st;
 	int fd;
 
 	if (mkdir(cfg->run_dir, 0750) != 0 && errno != EEXIST) {
@@ -333,13 +331,12 @@ static int listen_unix(server *s, const char *service, char *err,
 	 * always find a socket there, the old instance's or ours. */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
 	    chmod(tmp, 0660) != 0 || listen(fd, 1024) != 0 ||
-	    stat(tmp, &st) != 0 || rename(tmp, s->path) != 0) {
+	    rename(tmp, s->path) != 0) {
 		snprintf(err, err_len, "%s: %s", s->path, strerror(errno));
 		close(fd);
 		unlink(tmp);
 		return -1;
 	}
-	s->inode = st.st_ino;
 	return fd;
 }
 
@@ -402,17 +399,6 @@ const char *server_path(const server *s)
 	return s->path;
 }
 
-/* Removes the socket only if it is still ours: after a deploy the path
- * belongs to the new instance. */
-static void server_unlink(server *s)
-{
-	struct stat st;
-
-	if (s->path[0] && stat(s->path, &st) == 0 && st.st_ino == s->inode)
-		unlink(s->path);
-	s->path[0] = '\0';
-}
-
 static void server_drain_finish(server *s)
 {
 	void (*done)(void *) = s->drain_done;
@@ -457,7 +443,9 @@ void server_drain(server *s, int64_t drain_ms, void (*done)(void *),
 		evconnlistener_free(s->listener);
 		s->listener = NULL;
 	}
-	server_unlink(s);
+	/* The socket file stays: while no one listens, connects are refused
+	 * and clients retry within their deadline, so a restart looks like
+	 * latency. A deploy's new instance has renamed its own over it. */
 	/* Clients finish what they sent and then close; requests that crossed
 	 * the GOAWAY on the wire are still answered. */
 	for (server_conn *sc = s->conns; sc; sc = sc->next)
@@ -487,7 +475,6 @@ void server_free(server *s)
 	}
 	if (s->listener)
 		evconnlistener_free(s->listener);
-	server_unlink(s);
 	if (s->drain_timer)
 		event_free(s->drain_timer);
 	free(s);

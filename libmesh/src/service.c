@@ -219,12 +219,12 @@ static int service_start(char *err, size_t err_len)
 	if (!svc.m)
 		return -1;
 	ms = manifest_service_find(svc.m, svc.def->name);
-	if (!ms) {
+	if (!ms && !svc.def->standalone) {
 		snprintf(err, err_len, "service \"%s\" is not in %.400s",
 		         svc.def->name, cfg->manifest_path);
 		return -1;
 	}
-	if (service_check_table(ms, err, err_len))
+	if (ms && service_check_table(ms, err, err_len))
 		return -1;
 	svc.base = event_base_new();
 	if (!svc.base) {
