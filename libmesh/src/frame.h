@@ -50,21 +50,30 @@ typedef enum frame_status {
 
 /* Total size (prefix included) of the frame starting at buf, once the prefix
  * is there: FRAME_NEED_MORE with fewer than 4 bytes, FRAME_ETOOBIG over
- * max_frame, FRAME_EMALFORMED under the minimum. */
+ * max_frame, FRAME_EMALFORMED under the minimum. max_frame counts the whole
+ * frame, prefix included; a frame of exactly max_frame bytes is accepted
+ * (no frame fits under 24). total may be NULL. */
 frame_status frame_peek(const uint8_t *buf, size_t len, size_t max_frame,
                         size_t *total);
 
-/* Decodes one frame from the start of buf. On FRAME_OK, *consumed is its
- * size and f points into buf. On an error, *why (if not NULL) names the
- * broken rule in a static string. */
+/* Decodes one frame from the start of buf; bytes after it are left alone.
+ * On FRAME_OK, *consumed is its size, f's strings and payload point into buf
+ * (valid while buf is) and *why is NULL. Otherwise *consumed is 0, f is
+ * untouched and *why (if why is not NULL) names the broken rule in a static
+ * string. Only the 4-byte prefix is judged before the whole frame is in:
+ * a partial frame is FRAME_NEED_MORE, whatever its header says. */
 frame_status frame_decode(const uint8_t *buf, size_t len, size_t max_frame,
                           frame *f, size_t *consumed, const char **why);
 
-/* Bytes frame_encode() needs for f. */
+/* Bytes frame_encode() needs for f, prefix included; 0 when a string is
+ * longer than proto/wire.md allows or the total overflows the u32 length.
+ * It does not check the other rules: frame_encode() does. */
 size_t frame_encoded_len(const frame *f);
 
-/* Encodes f into out; returns the bytes written, or 0 when cap is too small
- * or f breaks a rule that frame_decode() would reject. */
+/* Encodes f into out; returns the bytes written, or 0 (out untouched) when
+ * cap is too small or f breaks a rule that frame_decode() would reject. A
+ * string may be NULL only with length 0. It does not know the peer's
+ * max_frame: compare the result with it before sending. */
 size_t frame_encode(const frame *f, uint8_t *out, size_t cap);
 
 /* A short name for a status ("malformed frame"). */
