@@ -625,6 +625,65 @@ START_TEST(test_free_while_busy)
 }
 END_TEST
 
+START_TEST(test_claim_past_max_attempts)
+{
+	struct consumer c = {1, M_OK, NULL};
+	events_opts o = fast_opts();
+	redisReply *r;
+	char id[64];
+
+	/* An entry some consumer took three times already (crashing each
+	 * time, say); this group allows two attempts. */
+	freeReplyObject(
+	    redis_server_cmd(rs, "XGROUP CREATE events:t svc $ MKSTREAM"));
+	r = redis_server_cmd(rs, "XADD events:t * payload {\"n\":4}");
+	snprintf(id, sizeof id, "%s", r->str);
+	freeReplyObject(r);
+	freeReplyObject(redis_server_cmd(
+	    rs, "XREADGROUP GROUP svc gone STREAMS events:t >"));
+	for (int i = 0; i < 2; i++)
+		freeReplyObject(
+		    redis_server_cmd(rs, "XCLAIM events:t svc gone 0 %s", id));
+
+	o.max_attempts = 2;
+	o.handler_timeout_ms = 100;
+	consumer_start(&c, "t", "svc", "svc-2", &o);
+	RUN_UNTIL(redis_server_int(rs, "XLEN events:t:dead") == 1, 3000);
+	ck_assert_int_eq(redis_server_int(rs, "XLEN events:t:dead"), 1);
+	ck_assert_ptr_nonnull(strstr(dead_field("t", 0, "error"),
+	                             "delivered 4 times, more than "
+	                             "max_attempts 2"));
+	ck_assert_str_eq(dead_field("t", 0, "attempts"), "4");
+	ck_assert_str_eq(dead_field("t", 0, "id"), id);
+	ck_assert_int_eq(pending_count("t", "svc"), 0);
+	ck_assert_int_eq(nrec, 0);
+	consumer_end(&c);
+}
+END_TEST
+
+START_TEST(test_redis_restart)
+{
+	struct consumer c = {1, M_OK, NULL};
+	events_opts o = fast_opts();
+
+	consumer_start(&c, "t", "svc", "svc-1", &o);
+	publish_n("t", 1);
+	RUN_UNTIL(nrec == 1, 3000);
+	ck_assert_int_eq(redis_server_stop(rs), 0);
+	run_for(300); /* reads and sweeps fail meanwhile, and retry */
+	ck_assert_int_eq(redis_server_restart(rs), 0);
+	RUN_UNTIL(kv_is_connected(pub), 5000);
+	ck_assert(kv_is_connected(pub));
+	publish_n("t", 2);
+	RUN_UNTIL(nrec == 2, 5000);
+	ck_assert_int_eq(nrec, 2);
+	ck_assert_int_eq(recs[1].n, 2);
+	RUN_UNTIL(pending_count("t", "svc") == 0, 3000);
+	ck_assert_int_eq(pending_count("t", "svc"), 0);
+	consumer_end(&c);
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
 	struct consumer c = {1, M_OK, NULL};
@@ -829,6 +888,8 @@ static Suite *events_suite(void)
 	tcase_add_test(tc, test_deleted_entry_skipped);
 	tcase_add_test(tc, test_stop_waits_for_in_flight);
 	tcase_add_test(tc, test_free_while_busy);
+	tcase_add_test(tc, test_claim_past_max_attempts);
+	tcase_add_test(tc, test_redis_restart);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_crash_recovery_same_name);
 	tcase_add_test(tc, test_crash_recovery_other_name);
