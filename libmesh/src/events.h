@@ -13,6 +13,12 @@
 #include "kv.h"
 #include "mesh.h"
 
+/* Longest topic name; topics are [a-z0-9._-]{1,EVENTS_TOPIC_MAX}. */
+#define EVENTS_TOPIC_MAX 64
+/* Largest serialized payload events_publish() accepts (MESH_ETOOLARGE past
+ * it): events are notifications, not blobs. */
+#define EVENTS_MAX_PAYLOAD_BYTES (1024 * 1024)
+
 typedef struct events events;
 typedef struct events_delivery events_delivery;
 
