@@ -420,6 +420,13 @@ static void tokenize(tokens *tk, const char *s, size_t len)
 			tk->buf[tk->used++] =
 			    (char)((c >= 'a' && c <= 'z') ? c - 32 : c);
 			run++;
+			/* Latin-1 small letters (U+00E0..U+00FE but the
+			 * division sign) to capitals: "Cañon" -> CAÑON. */
+			if (c == 0xc3 && i + 1 < len && u[i + 1] >= 0xa0 &&
+			    u[i + 1] <= 0xbe && u[i + 1] != 0xb7) {
+				tk->buf[tk->used++] = (char)(u[i + 1] - 0x20);
+				i++;
+			}
 			continue;
 		}
 		if (c == '\'') /* O'Hara -> OHARA */
@@ -975,26 +982,23 @@ address_status address_parse_text(const char *text, address *out, char *why,
 	if (r != ADDRESS_OK)
 		return r;
 
-	if (!code) {
-		/* A two-letter word before the ZIP, or a segment of its own
-		 * after the city's: where a state belongs, but none. */
-		int last = zip_start;
-		while (last > 0 && t[last - 1].seg == t[zip_start - 1].seg)
-			last--;
-		if (zip_start < n && zip_start - 1 >= 2 &&
-		    looks_like_state(t[zip_start - 1].s))
-			return unknown_state(out, why, why_size,
-			                     t[zip_start - 1].s);
-		if (zip_start > 0 && last > streets && last < zip_start &&
-		    t[last].seg != t[streets].seg) {
-			char buf[ADDRESS_WHY_SIZE];
-			int all_alpha = 1;
-			for (int i = last; i < zip_start; i++)
-				all_alpha &= all_letters(t[i].s);
-			if (all_alpha &&
-			    join(&tk, last, zip_start, buf, sizeof(buf)))
-				return unknown_state(out, why, why_size, buf);
-		}
+	/* Where a state belongs, but none: a two-letter word before the
+	 * ZIP, or words in a segment of their own after the city's that are
+	 * not (only) a state ("Austin, New Texas 78701"). */
+	int last = zip_start;
+	while (last > 0 && t[last - 1].seg == t[zip_start - 1].seg)
+		last--;
+	if (!code && zip_start < n && zip_start - 1 >= 2 &&
+	    looks_like_state(t[zip_start - 1].s))
+		return unknown_state(out, why, why_size, t[zip_start - 1].s);
+	if ((!code || state_start != last) && last > streets &&
+	    last < zip_start && t[last].seg != t[streets].seg) {
+		char buf[ADDRESS_WHY_SIZE];
+		int all_alpha = 1;
+		for (int i = last; i < zip_start; i++)
+			all_alpha &= all_letters(t[i].s);
+		if (all_alpha && join(&tk, last, zip_start, buf, sizeof(buf)))
+			return unknown_state(out, why, why_size, buf);
 	}
 	if (zip_bad)
 		return FAIL(ADDRESS_EZIP,

@@ -29,12 +29,13 @@
  * After the street come city, state and ZIP. State is a two-letter code or
  * a full name (50 states, DC, PR and the other territories), any case. The
  * split between street and city follows the commas when there are any;
- * without them the street ends at its suffix (with its postdir and unit),
- * which is a guess: "123 Main St Lake Jackson TX" reads best with a comma
- * after "St". A result needs a city and a state, or a ZIP.
+ * without them the street ends at its first abbreviated or common suffix
+ * (with its postdir and unit), which is a guess: "100 Oak Hollow Lake
+ * Jackson TX" needs its comma after "Hollow". A result needs a city and a
+ * state, or a ZIP.
  *
- * Not handled: PO boxes, rural routes, military (APO/FPO) addresses, grid
- * and house numbers that start with a letter (Wisconsin "N123W456").
+ * Not handled: PO boxes, rural routes, military (APO/FPO) addresses, and
+ * grid house numbers that start with a letter (Wisconsin "N123W456").
  * Two units ("Bldg 2 Apt 4") are kept in their order: unit_type BLDG, unit
  * "2 APT 4"; a third is read as part of the street name.
  */
