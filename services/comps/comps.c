@@ -145,6 +145,11 @@ static void write_stored(void *arg, mesh_err err, const char *msg,
 	/* Count first: a publish never reports from inside itself, but the
 	 * counter must be whole before the first report can arrive. */
 	w->publishing = (int)json_array_size(events);
+	if (w->publishing == 0) {
+		json_decref(events);
+		write_reply(w);
+		return;
+	}
 	json_array_foreach(events, i, e) mesh_publish(
 	    w->req, "comp.added", json_incref(e), write_published, w);
 	json_decref(events);
