@@ -231,6 +231,14 @@ const char *mesh_http_body(const mesh_http_response *resp, size_t *len);
 /* A response header's value (case-insensitive name), NULL when absent. */
 const char *mesh_http_header(const mesh_http_response *resp, const char *name);
 
+/* ---- Phone numbers (leads and SMS both need them) ---------------------- */
+
+/* A US phone number in E.164 ("+15125550142"). 0, or -1 with *why a static
+ * message a person can act on ("phone: expected 10 digits, got 9"). */
+int mesh_phone_e164(const char *in, char out[16], const char **why);
+/* Whether s is any valid E.164 number. */
+int mesh_phone_is_e164(const char *s);
+
 /* ---- Logging ---------------------------------------------------------------
  */
 
