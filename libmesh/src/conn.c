@@ -24,6 +24,7 @@ struct conn {
 	 * can cancel it. */
 	struct event *finish;
 	int connect_errno;
+	int close_when_flushed;
 	char why[96];
 };
 
@@ -107,7 +108,13 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	conn *c = arg;
 
 	(void)bev;
-	if (!c->closing && c->h->on_drain)
+	if (c->closing)
+		return;
+	if (c->close_when_flushed) {
+		conn_fail(c, c->why);
+		return;
+	}
+	if (c->h->on_drain)
 		c->h->on_drain(c, c->arg);
 }
 
@@ -192,8 +199,12 @@ int conn_send(conn *c, const frame *f)
 	struct evbuffer_iovec vec;
 	size_t need = frame_encoded_len(f);
 
-	if (c->closing)
+	if (c->closing || c->close_when_flushed)
 		return -1;
+	/* Too big for the peer's limit (ours is the same by contract): the
+	 * caller answers with an error instead; the connection is fine. */
+	if (need == 0 || need > c->max_frame)
+		return -2;
 	out = bufferevent_get_output(c->bev);
 	if (evbuffer_get_length(out) + need > CONN_MAX_OUTPUT) {
 		conn_fail(c, "peer is not reading (output buffer full)");
@@ -211,6 +222,17 @@ int conn_send(conn *c, const frame *f)
 void conn_close(conn *c, const char *why)
 {
 	conn_fail(c, why);
+}
+
+void conn_close_flushed(conn *c, const char *why)
+{
+	if (c->closing || c->close_when_flushed)
+		return;
+	snprintf(c->why, sizeof c->why, "%s", why);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_fail(c, why);
+	else
+		c->close_when_flushed = 1;
 }
 
 int conn_connect_errno(const conn *c)

@@ -36,6 +36,8 @@ struct server {
 	size_t n_conns;
 	size_t in_flight; /* includes requests whose connection has gone */
 	int draining;
+	int grace_over; /* clients had their time to act on GOAWAY */
+	struct event *grace_timer;
 	struct event *drain_timer;
 	void (*drain_done)(void *);
 	void *drain_arg;
@@ -70,7 +72,7 @@ static void send_reply(conn *c, uint64_t id, json_t *result)
 	}
 	f.payload = text;
 	f.payload_len = strlen(text);
-	if (conn_send(c, &f) != 0 && conn_is_open(c))
+	if (conn_send(c, &f) == -2)
 		send_error(c, id, MESH_ETOOLARGE, "reply is over the frame "
 		                                  "size limit");
 	free(text);
@@ -107,6 +109,8 @@ static void server_finish(mesh_req *r, mesh_err err, const char *msg,
 		         r->method, mesh_strerror(err), msg);
 	}
 	s->in_flight--;
+	if (s->grace_over && sc->in_flight == 0)
+		conn_close_flushed(sc->c, "drained");
 	if (s->draining)
 		server_check_drained(s);
 }
@@ -423,6 +427,21 @@ static void server_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	server_drain_finish(arg);
 }
 
+/* A client that is busy elsewhere may not read the GOAWAY for a while;
+ * once it has had time to, idle connections are closed from here, busy
+ * ones as their last reply leaves. */
+static void server_grace_over(evutil_socket_t fd, short what, void *arg)
+{
+	server *s = arg;
+
+	(void)fd;
+	(void)what;
+	s->grace_over = 1;
+	for (server_conn *sc = s->conns; sc; sc = sc->next)
+		if (sc->in_flight == 0)
+			conn_close_flushed(sc->c, "drained");
+}
+
 static void server_drain_check_deferred(void *arg)
 {
 	server_check_drained(arg);
@@ -453,6 +472,11 @@ void server_drain(server *s, int64_t drain_ms, void (*done)(void *),
 	s->drain_timer = evtimer_new(s->base, server_drain_timeout, s);
 	if (s->drain_timer)
 		evtimer_add(s->drain_timer, &tv);
+	s->grace_timer = evtimer_new(s->base, server_grace_over, s);
+	if (s->grace_timer) {
+		struct timeval grace = {0, SERVER_GOAWAY_GRACE_MS * 1000};
+		evtimer_add(s->grace_timer, &grace);
+	}
 	runtime_defer(server_drain_check_deferred, s);
 }
 
@@ -477,6 +501,8 @@ void server_free(server *s)
 		evconnlistener_free(s->listener);
 	if (s->drain_timer)
 		event_free(s->drain_timer);
+	if (s->grace_timer)
+		event_free(s->grace_timer);
 	free(s);
 }
 

@@ -50,6 +50,8 @@ static void fanout_one(void *arg, mesh_err err, const char *msg,
 	(void)msg;
 	if (err != MESH_OK)
 		f->failed++;
+	else if (json_object_get(result, "slept"))
+		json_array_append(f->results, json_object_get(result, "slept"));
 	else
 		json_array_append(f->results, json_object_get(result, "i"));
 	if (--f->left > 0)

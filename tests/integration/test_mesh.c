@@ -22,7 +22,7 @@
 #include "redis_server.h"
 
 static char dir[64];
-static char echo_sock[128], relay_sock[128];
+static char echo_sock[100], relay_sock[100];
 static redis_server *rs;
 static pid_t echo_pid, relay_pid;
 
@@ -658,7 +658,7 @@ END_TEST
 
 START_TEST(inherited_listening_socket_is_used)
 {
-	char path[128], fds[] = "LISTEN_FDS=1", pidvar[64];
+	char path[100], fds[] = "LISTEN_FDS=1", pidvar[64];
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
