@@ -60,6 +60,8 @@ FUZZ := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 .PHONY: all test unit integration asan deps lint format run seed clean \
 	valgrind bench fuzz fuzz-smoke
 .DEFAULT_GOAL := all
+# Keep objects of test binaries: they are intermediate to make, not to us.
+.SECONDARY:
 
 all: $(LIB) $(SVC_BINS) $(TOOL_BINS)
 
@@ -120,7 +122,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer, in a
 # build tree of their own so the two never mix objects.
 asan:
-	$(MAKE) BUILD=build-asan BIN=build-asan/bin OPT="-O1 -g" \
+	$(MAKE) -j2 BUILD=build-asan BIN=build-asan/bin OPT="-O1 -g" \
 		SAN="$(ASAN_FLAGS)" test
 
 # Benchmarks are never part of make test: they print ratios against
