@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 struct conn {
 	struct bufferevent *bev;
 	const conn_handlers *h;
@@ -78,8 +77,8 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 		if (len < FRAME_PREFIX_LEN)
 			break;
 		evbuffer_copyout(in, prefix, sizeof prefix);
-		frame_status st = frame_peek(prefix, sizeof prefix,
-		                             c->max_frame, &total);
+		frame_status st =
+		    frame_peek(prefix, sizeof prefix, c->max_frame, &total);
 		if (st != FRAME_OK) {
 			conn_fail(c, frame_status_str(st));
 			break;

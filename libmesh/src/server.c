@@ -47,8 +47,8 @@ static void server_check_drained(server *s);
 
 static void send_error(conn *c, uint64_t id, mesh_err err, const char *msg)
 {
-	json_t *body = json_pack("{s:s, s:s}", "code", mesh_strerror(err),
-	                         "message", msg);
+	json_t *body =
+	    json_pack("{s:s, s:s}", "code", mesh_strerror(err), "message", msg);
 	char *text = json_dumps(body, JSON_COMPACT);
 	frame f = {.type = FRAME_ERROR, .id = id};
 
@@ -73,8 +73,9 @@ static void send_reply(conn *c, uint64_t id, json_t *result)
 	f.payload = text;
 	f.payload_len = strlen(text);
 	if (conn_send(c, &f) == -2)
-		send_error(c, id, MESH_ETOOLARGE, "reply is over the frame "
-		                                  "size limit");
+		send_error(c, id, MESH_ETOOLARGE,
+		           "reply is over the frame "
+		           "size limit");
 	free(text);
 }
 
@@ -154,23 +155,23 @@ static void server_request(server_conn *sc, const frame *f)
 			send_error(sc->c, f->id, MESH_ENOTFOUND, msg);
 		return;
 	}
-	json_t *args = json_loadb(f->payload, f->payload_len,
-	                          JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	                          &jerr);
+	json_t *args =
+	    json_loadb(f->payload, f->payload_len,
+	               JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!args) {
 		char msg[300];
-		snprintf(msg, sizeof msg, "invalid JSON at line %d column %d: "
-		                          "%s",
+		snprintf(msg, sizeof msg,
+		         "invalid JSON at line %d column %d: "
+		         "%s",
 		         jerr.line, jerr.column, jerr.text);
 		if (!oneway)
 			send_error(sc->c, f->id, MESH_EINVAL, msg);
 		return;
 	}
-	mesh_req *r = req_new(oneway ? REQ_ONEWAY : REQ_CALL, f->method,
-	                      f->method_len, f->caller, f->caller_len,
-	                      f->request_id, f->request_id_len, f->traceparent,
-	                      f->traceparent_len, f->deadline_ms,
-	                      server_finish, sc);
+	mesh_req *r = req_new(
+	    oneway ? REQ_ONEWAY : REQ_CALL, f->method, f->method_len, f->caller,
+	    f->caller_len, f->request_id, f->request_id_len, f->traceparent,
+	    f->traceparent_len, f->deadline_ms, server_finish, sc);
 	if (!r) {
 		json_decref(args);
 		if (!oneway)
@@ -351,13 +352,14 @@ static int listen_tcp(const char *addr, char *err, size_t err_len)
 	int fd;
 
 	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen)) {
-		snprintf(err, err_len,
-		         "MESH_LISTEN: expected tcp://ip:port, got \"tcp://%s\"",
-		         addr);
+		snprintf(
+		    err, err_len,
+		    "MESH_LISTEN: expected tcp://ip:port, got \"tcp://%s\"",
+		    addr);
 		return -1;
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	            0);
+	fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
 	    bind(fd, (struct sockaddr *)&ss, (socklen_t)sslen) != 0 ||
@@ -447,8 +449,7 @@ static void server_drain_check_deferred(void *arg)
 	server_check_drained(arg);
 }
 
-void server_drain(server *s, int64_t drain_ms, void (*done)(void *),
-                  void *arg)
+void server_drain(server *s, int64_t drain_ms, void (*done)(void *), void *arg)
 {
 	frame goaway = {.type = FRAME_GOAWAY};
 	struct timeval tv = {drain_ms / 1000, (drain_ms % 1000) * 1000};

@@ -34,8 +34,7 @@ const char *server_path(const server *s);
 /* Stops accepting, sends GOAWAY on every connection, and calls done(arg)
  * once no request is in flight and every client has closed, or after
  * drain_ms. */
-void server_drain(server *s, int64_t drain_ms, void (*done)(void *),
-                  void *arg);
+void server_drain(server *s, int64_t drain_ms, void (*done)(void *), void *arg);
 void server_free(server *s);
 size_t server_connections(const server *s);
 size_t server_in_flight(const server *s);

@@ -119,22 +119,25 @@ static int service_check_table(const manifest_service *ms, char *err,
 		}
 	for (const mesh_method *m = def->methods; m && m->name; m++)
 		if (!manifest_service_has_method(ms, m->name)) {
-			snprintf(err, err_len,
-			         "handler %s.%s is not declared in the manifest",
-			         ms->name, m->name);
+			snprintf(
+			    err, err_len,
+			    "handler %s.%s is not declared in the manifest",
+			    ms->name, m->name);
 			return -1;
 		}
 	size_t subs = 0;
 	for (const mesh_subscription *s = def->subscriptions; s && s->topic;
 	     s++, subs++) {
 		size_t i = 0;
-		while (i < ms->n_subscribes && strcmp(ms->subscribes[i], s->topic))
+		while (i < ms->n_subscribes &&
+		       strcmp(ms->subscribes[i], s->topic))
 			i++;
 		if (i == ms->n_subscribes) {
-			snprintf(err, err_len,
-			         "%s subscribes to \"%s\" but the manifest does "
-			         "not list it",
-			         ms->name, s->topic);
+			snprintf(
+			    err, err_len,
+			    "%s subscribes to \"%s\" but the manifest does "
+			    "not list it",
+			    ms->name, s->topic);
 			return -1;
 		}
 	}
@@ -181,7 +184,8 @@ static void service_drain(evutil_socket_t sig, short what, void *arg)
 	(void)arg;
 	if (svc.draining) {
 		mesh_log(NULL, MESH_LOG_WARN, NULL,
-		         "signal %d again while draining: exiting now", (int)sig);
+		         "signal %d again while draining: exiting now",
+		         (int)sig);
 		event_base_loopbreak(svc.base);
 		return;
 	}

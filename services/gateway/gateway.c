@@ -14,7 +14,7 @@
 
 /* Bodies over this are refused by libevent itself before our 1 MiB check
  * sees them: it bounds the memory one connection can make us hold. */
-#define GATEWAY_HARD_MAX_BODY (8 * 1024 * 1024)
+#define GATEWAY_HARD_MAX_BODY    (8 * 1024 * 1024)
 #define GATEWAY_HARD_MAX_HEADERS (64 * 1024)
 /* A client silent this long mid-request or idle on keep-alive is cut
  * (GATEWAY_CLIENT_TIMEOUT_S overrides). */
@@ -44,8 +44,9 @@ static int gateway_init(void)
 	const char *t = getenv("GATEWAY_CLIENT_TIMEOUT_S");
 	long timeout = t && *t ? strtol(t, &end, 10) : GATEWAY_TIMEOUT_S;
 	if (t && *t && (*end || timeout < 1 || timeout > 3600)) {
-		mesh_log(NULL, MESH_LOG_ERROR, NULL,
-		         "GATEWAY_CLIENT_TIMEOUT_S: expected 1-3600, got \"%s\"", t);
+		mesh_log(
+		    NULL, MESH_LOG_ERROR, NULL,
+		    "GATEWAY_CLIENT_TIMEOUT_S: expected 1-3600, got \"%s\"", t);
 		return -1;
 	}
 	evhttp_set_timeout(http, (int)timeout);
@@ -54,10 +55,12 @@ static int gateway_init(void)
 	                                     EVHTTP_REQ_DELETE |
 	                                     EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(http, edge_request, NULL);
-	listener = evhttp_bind_socket_with_handle(http, bind, (ev_uint16_t)port);
+	listener =
+	    evhttp_bind_socket_with_handle(http, bind, (ev_uint16_t)port);
 	if (!listener) {
-		mesh_log(NULL, MESH_LOG_ERROR, NULL, "cannot listen on %s:%ld: %s",
-		         bind, port, strerror(errno));
+		mesh_log(NULL, MESH_LOG_ERROR, NULL,
+		         "cannot listen on %s:%ld: %s", bind, port,
+		         strerror(errno));
 		return -1;
 	}
 	mesh_log(NULL, MESH_LOG_INFO, NULL, "HTTP on %s:%ld", bind, port);

@@ -101,7 +101,8 @@ static http_result req(const char *method, const char *path, const char *body,
 	char url[512];
 
 	snprintf(url, sizeof url, "%s%s", base_url, path);
-	return http_do(method, url, body, body ? strlen(body) : 0, headers, 5000);
+	return http_do(method, url, body, body ? strlen(body) : 0, headers,
+	               5000);
 }
 
 static const char *error_code(const http_result *r)
@@ -112,9 +113,11 @@ static const char *error_code(const http_result *r)
 
 START_TEST(body_params_and_query_become_arguments)
 {
-	http_result r = req("POST", "/t/echo", "{\"name\":\"Ann\",\"n\":3}", NULL);
+	http_result r =
+	    req("POST", "/t/echo", "{\"name\":\"Ann\",\"n\":3}", NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "name")), "Ann");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "name")),
+	                 "Ann");
 	json_t *meta = json_object_get(r.json, "_meta");
 	ck_assert_str_eq(json_string_value(json_object_get(meta, "client_ip")),
 	                 "127.0.0.1");
@@ -123,8 +126,10 @@ START_TEST(body_params_and_query_become_arguments)
 
 	r = req("GET", "/t/items/L%2042?status=new&zip=78704", NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "id")), "L 42");
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "zip")), "78704");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "id")),
+	                 "L 42");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "zip")),
+	                 "78704");
 	http_result_free(&r);
 
 	/* A literal segment beats a parameter. */
@@ -134,8 +139,9 @@ START_TEST(body_params_and_query_become_arguments)
 	http_result_free(&r);
 
 	/* The service sets the status through _http. */
-	r = req("POST", "/t/echo", "{\"_http\":{\"status\":201,\"headers\":"
-	                           "{\"Location\":\"/t/items/9\"}},\"a\":1}",
+	r = req("POST", "/t/echo",
+	        "{\"_http\":{\"status\":201,\"headers\":"
+	        "{\"Location\":\"/t/items/9\"}},\"a\":1}",
 	        NULL);
 	ck_assert_int_eq(r.status, 201);
 	ck_assert_str_eq(http_header(&r, "Location"), "/t/items/9");
@@ -143,29 +149,37 @@ START_TEST(body_params_and_query_become_arguments)
 	http_result_free(&r);
 
 	/* The raw body reaches routes that verify their own signatures. */
-	r = req("POST", "/t/raw", "t=1,v1=abc&x", (const char *[]){"Stripe-Signature: t=1", NULL});
+	r = req("POST", "/t/raw", "t=1,v1=abc&x",
+	        (const char *[]){"Stripe-Signature: t=1", NULL});
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "body")), "t=1,v1=abc&x");
-	ck_assert_str_eq(json_string_value(json_object_get(
-	                     json_object_get(r.json, "headers"), "stripe-signature")),
-	                 "t=1");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "body")),
+	                 "t=1,v1=abc&x");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(
+	        json_object_get(r.json, "headers"), "stripe-signature")),
+	    "t=1");
 	http_result_free(&r);
 }
 END_TEST
 
 START_TEST(request_id_and_trace_travel)
 {
-	const char *h[] = {"X-Request-Id: edge-test-1",
-	                   "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-	                   NULL};
+	const char *h[] = {
+	    "X-Request-Id: edge-test-1",
+	    "traceparent: "
+	    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+	    NULL};
 	http_result r = req("GET", "/t/info", NULL, h);
 
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(http_header(&r, "X-Request-Id"), "edge-test-1");
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "request_id")),
-	                 "edge-test-1");
-	const char *tp = json_string_value(json_object_get(r.json, "traceparent"));
-	ck_assert_int_eq(strncmp(tp, "00-4bf92f3577b34da6a3ce929d0e0e4736-", 36), 0);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(r.json, "request_id")),
+	    "edge-test-1");
+	const char *tp =
+	    json_string_value(json_object_get(r.json, "traceparent"));
+	ck_assert_int_eq(
+	    strncmp(tp, "00-4bf92f3577b34da6a3ce929d0e0e4736-", 36), 0);
 	http_result_free(&r);
 
 	/* Without one, the gateway makes an id and returns it. */
@@ -173,7 +187,8 @@ START_TEST(request_id_and_trace_travel)
 	const char *rid = http_header(&r, "X-Request-Id");
 	ck_assert_ptr_nonnull(rid);
 	ck_assert_int_eq(strlen(rid), 36);
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "request_id")), rid);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(r.json, "request_id")), rid);
 	http_result_free(&r);
 }
 END_TEST
@@ -183,15 +198,16 @@ START_TEST(errors_are_uniform_json)
 	http_result r = req("POST", "/t/echo", "{\"a\":", NULL);
 	ck_assert_int_eq(r.status, 400);
 	ck_assert_str_eq(error_code(&r), "bad_request");
-	ck_assert_ptr_nonnull(json_object_get(json_object_get(r.json, "error"),
-	                                      "request_id"));
+	ck_assert_ptr_nonnull(
+	    json_object_get(json_object_get(r.json, "error"), "request_id"));
 	http_result_free(&r);
 
 	r = req("POST", "/t/echo", "[1,2]", NULL);
 	ck_assert_int_eq(r.status, 400);
 	http_result_free(&r);
 
-	r = req("POST", "/t/echo", "{\"_meta\":{\"client_ip\":\"1.2.3.4\"}}", NULL);
+	r = req("POST", "/t/echo", "{\"_meta\":{\"client_ip\":\"1.2.3.4\"}}",
+	        NULL);
 	ck_assert_int_eq(r.status, 400);
 	http_result_free(&r);
 
@@ -205,7 +221,8 @@ START_TEST(errors_are_uniform_json)
 	ck_assert_str_eq(http_header(&r, "Allow"), "POST, GET");
 	http_result_free(&r);
 
-	r = req("POST", "/t/fail", "{\"code\":\"conflict\",\"message\":\"closed\"}", NULL);
+	r = req("POST", "/t/fail",
+	        "{\"code\":\"conflict\",\"message\":\"closed\"}", NULL);
 	ck_assert_int_eq(r.status, 409);
 	ck_assert_str_eq(error_code(&r), "conflict");
 	ck_assert_str_eq(json_string_value(json_object_get(
@@ -278,8 +295,8 @@ START_TEST(cors_for_public_forms)
 
 	ck_assert_int_eq(r.status, 204);
 	ck_assert_str_eq(http_header(&r, "Access-Control-Allow-Origin"), "*");
-	ck_assert_ptr_nonnull(strstr(http_header(&r, "Access-Control-Allow-Methods"),
-	                             "POST"));
+	ck_assert_ptr_nonnull(
+	    strstr(http_header(&r, "Access-Control-Allow-Methods"), "POST"));
 	http_result_free(&r);
 
 	r = req("POST", "/t/echo", "{}", h);
@@ -297,7 +314,8 @@ START_TEST(operator_endpoints_see_the_mesh)
 {
 	http_result r = req("GET", "/readyz", NULL, NULL);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "redis")), "up");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "redis")),
+	                 "up");
 	ck_assert_str_eq(json_string_value(json_object_get(
 	                     json_object_get(r.json, "services"), "echo")),
 	                 "up");
@@ -309,11 +327,13 @@ START_TEST(operator_endpoints_see_the_mesh)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "mesh_up{service=\"echo\"} 1"));
 	ck_assert_ptr_nonnull(strstr(r.body, "mesh_up{service=\"relay\"} 0"));
-	ck_assert_ptr_nonnull(
-	    strstr(r.body, "mesh_requests_total{service=\"echo\",method=\"echo\"}"));
 	ck_assert_ptr_nonnull(strstr(
-	    r.body, "gateway_http_requests_total{method=\"POST\",route=\"/t/echo\"} 1"));
-	ck_assert_ptr_nonnull(strstr(r.body, "# TYPE mesh_request_duration_seconds histogram"));
+	    r.body, "mesh_requests_total{service=\"echo\",method=\"echo\"}"));
+	ck_assert_ptr_nonnull(
+	    strstr(r.body, "gateway_http_requests_total{method=\"POST\",route="
+	                   "\"/t/echo\"} 1"));
+	ck_assert_ptr_nonnull(
+	    strstr(r.body, "# TYPE mesh_request_duration_seconds histogram"));
 	http_result_free(&r);
 
 	/* A routed service down: not ready. */
@@ -340,7 +360,8 @@ START_TEST(slow_client_is_cut)
 	sin.sin_port = htons((uint16_t)port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	ck_assert_int_eq(write(fd, "GET /t/info HTTP/1.1\r\nHost: x\r\n", 31), 31);
+	ck_assert_int_eq(write(fd, "GET /t/info HTTP/1.1\r\nHost: x\r\n", 31),
+	                 31);
 	long long t0 = proc_now_ms();
 	struct timeval tv = {5, 0};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

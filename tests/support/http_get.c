@@ -70,7 +70,8 @@ const char *http_header(const http_result *r, const char *name)
 	for (const char *line = r->headers; line && *line;) {
 		const char *end = strstr(line, "\r\n");
 		size_t len = end ? (size_t)(end - line) : strlen(line);
-		if (len > n && strncasecmp(line, name, n) == 0 && line[n] == ':') {
+		if (len > n && strncasecmp(line, name, n) == 0 &&
+		    line[n] == ':') {
 			const char *v = line + n + 1;
 			while (*v == ' ')
 				v++;

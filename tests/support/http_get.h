@@ -10,11 +10,11 @@
 
 typedef struct http_result {
 	long status;
-	char *body;      /* NUL-terminated */
+	char *body; /* NUL-terminated */
 	size_t body_len;
-	char *headers;   /* raw response header block */
-	json_t *json;    /* the body parsed, or NULL */
-	int curl_error;  /* 0 when a response arrived */
+	char *headers;  /* raw response header block */
+	json_t *json;   /* the body parsed, or NULL */
+	int curl_error; /* 0 when a response arrived */
 } http_result;
 
 /* method "GET"/"POST"/...; body may be NULL; headers NULL-terminated

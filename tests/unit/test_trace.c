@@ -17,7 +17,8 @@ END_TEST
 
 START_TEST(traceparent_validation)
 {
-	const char *good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	const char *good =
+	    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 	ck_assert(trace_parent_valid(good, strlen(good)));
 	ck_assert(!trace_parent_valid(good, 54));
