@@ -158,7 +158,9 @@ static void service_exit_check(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if ((client_unflushed() == 0 && svc.holds == 0) ||
+	/* Handlers whose caller gave up still finish their work (a write to
+	 * Redis after the deadline is still a write). */
+	if ((client_unflushed() == 0 && svc.holds == 0 && req_live() == 0) ||
 	    runtime_now_ms() >= svc.exit_by_ms) {
 		event_base_loopbreak(svc.base);
 		return;
