@@ -64,6 +64,7 @@ struct peer {
 static struct event_base *base;
 static const manifest *bindings;
 static peer *peers;
+static int exiting;
 
 static void peer_connect(peer *p);
 static void peer_flush(peer *p);
@@ -406,6 +407,17 @@ static void cc_on_close(conn *c, const char *why, void *arg)
 		}
 		return;
 	}
+	/* On the way out, a one-way to a peer that refuses is not worth the
+	 * exit waiting for its whole time to live. */
+	if (!was_connected && exiting) {
+		for (call *x = p->queue, *next; x; x = next) {
+			next = x->next;
+			if (!x->cb) {
+				queue_remove(p, x);
+				call_complete(x, MESH_EUNAVAILABLE, msg, NULL);
+			}
+		}
+	}
 	if (!was_connected)
 		p->backoff_ms = p->backoff_ms * 2 > CLIENT_BACKOFF_MAX_MS
 		                    ? CLIENT_BACKOFF_MAX_MS
@@ -604,6 +616,11 @@ void client_call(const char *service, const char *method, json_t *args,
 	c->timer = evtimer_new(base, call_timeout, c);
 	if (c->timer)
 		evtimer_add(c->timer, &tv);
+}
+
+void client_exiting(void)
+{
+	exiting = 1;
 }
 
 size_t client_unflushed(void)

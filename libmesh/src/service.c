@@ -173,6 +173,7 @@ static void service_stopped(void *arg)
 	(void)arg;
 	if (--svc.stops_pending > 0)
 		return;
+	client_exiting();
 	log_flush();
 	svc.flush_timer = evtimer_new(svc.base, service_exit_check, NULL);
 	service_exit_check(-1, 0, NULL);

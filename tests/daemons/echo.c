@@ -11,6 +11,7 @@
 
 static void echo(mesh_req *req, json_t *args)
 {
+	mesh_log(req, MESH_LOG_INFO, NULL, "echoing");
 	mesh_reply(req, json_incref(args));
 }
 

@@ -31,6 +31,8 @@ static void forward(mesh_req *req, json_t *args)
 		mesh_fail(req, MESH_EINVAL, "method: expected a string");
 		return;
 	}
+	mesh_log(req, MESH_LOG_INFO, NULL, "forwarding to %s.%s",
+	         service ? service : "echo", method);
 	mesh_call(req, service ? service : "echo", method,
 	          inner ? json_incref(inner) : json_object(), forwarded, req);
 }

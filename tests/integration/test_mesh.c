@@ -26,17 +26,25 @@ static char echo_sock[100], relay_sock[100];
 static redis_server *rs;
 static pid_t echo_pid, relay_pid;
 
-static pid_t start_daemon(const char *name, const char *const *env)
+/* Starts the test daemon binary that serves as service. */
+static pid_t start_daemon_as(const char *binary, const char *service,
+                             const char *const *env)
 {
 	char log[128], sock[128];
+	const char *name = service;
 
 	snprintf(log, sizeof log, "%s/%s.log", dir, name);
 	snprintf(sock, sizeof sock, "%s/sock/%s.sock", dir, name);
-	pid_t pid = proc_start(proc_daemon_path(name), env, log);
+	pid_t pid = proc_start(proc_daemon_path(binary), env, log);
 	ck_assert_int_gt(pid, 0);
 	ck_assert_msg(proc_wait_socket(sock, 5000) == 0, "%s did not start",
 	              name);
 	return pid;
+}
+
+static pid_t start_daemon(const char *name, const char *const *env)
+{
+	return start_daemon_as(name, name, env);
 }
 
 static void setup(void)
@@ -104,6 +112,60 @@ static mesh_err call_err(const char *svc, const char *method, json_t *args,
 	json_decref(r);
 	return err;
 }
+
+START_TEST(logs_ship_to_the_logger_when_bound)
+{
+	mesh_err err;
+	char msg[256];
+	pid_t sink = start_daemon_as("logsink", "logger", NULL);
+	mesh_sync_opts o = {.request_id = "log-req-7"};
+	json_t *r = mesh_sync_call("relay", "forward",
+	                           json_pack("{s:s}", "method", "echo"), &o,
+	                           &err, msg, sizeof msg);
+	ck_assert_int_eq(err, MESH_OK);
+	json_decref(r);
+
+	/* relay is bound to logger: its line arrives, batched, with the
+	 * request id. echo is not bound: its line stays on its stderr. */
+	long long until = proc_now_ms() + 3000;
+	int relay_lines = 0, echo_lines = 0;
+	while (proc_now_ms() < until && relay_lines == 0) {
+		redisReply *l =
+		    redis_server_cmd(rs, "LRANGE logger:records 0 -1");
+		relay_lines = echo_lines = 0;
+		for (size_t i = 0; l && i < l->elements; i++) {
+			json_t *rec = json_loads(l->element[i]->str, 0, NULL);
+			const char *svc =
+			    json_string_value(json_object_get(rec, "service"));
+			const char *rid = json_string_value(
+			    json_object_get(rec, "request_id"));
+			if (svc && strcmp(svc, "relay") == 0 && rid &&
+			    strcmp(rid, "log-req-7") == 0) {
+				relay_lines++;
+				ck_assert_str_eq(
+				    json_string_value(
+				        json_object_get(rec, "msg")),
+				    "forwarding to echo.echo");
+				ck_assert_ptr_nonnull(
+				    json_object_get(rec, "ts"));
+				ck_assert_str_eq(
+				    json_string_value(
+				        json_object_get(rec, "level")),
+				    "info");
+			}
+			if (svc && strcmp(svc, "echo") == 0)
+				echo_lines++;
+			json_decref(rec);
+		}
+		if (l)
+			freeReplyObject(l);
+		proc_sleep_ms(20);
+	}
+	ck_assert_int_eq(relay_lines, 1);
+	ck_assert_int_eq(echo_lines, 0);
+	ck_assert_int_eq(proc_stop(sink, 5000), 0);
+}
+END_TEST
 
 START_TEST(call_round_trip)
 {
@@ -808,6 +870,7 @@ static Suite *mesh_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, call_round_trip);
+	tcase_add_test(tc, logs_ship_to_the_logger_when_bound);
 	tcase_add_test(tc, trace_travels_every_hop);
 	tcase_add_test(tc, deadline_is_inherited);
 	tcase_add_test(tc, errors_keep_their_code);
