@@ -132,15 +132,20 @@ bench: all $(BENCH) $(DAEMONS)
 
 # libFuzzer targets: tests/fuzz/fuzz_<x>.c against the whole of libmesh,
 # built with clang under ASan+UBSan in a tree of their own.
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ilibmesh/include -Ilibmesh/src \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ilibmesh/include -Ilibmesh/src -Iservices \
 	$(PKG_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 
-build-fuzz/libmesh/%.o: libmesh/%.c
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o) $(LOGIC_SRC:%.c=build-fuzz/%.o)
+
+build-fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRC:%.c=build-fuzz/%.o)
+build-fuzz/libfuzzdeps.a: $(FUZZ_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libfuzzdeps.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 fuzz: $(FUZZ)
@@ -153,7 +158,7 @@ valgrind: $(UNIT)
 
 DEB_PKGS := build-essential pkg-config libevent-dev libjansson-dev \
 	libhiredis-dev libcurl4-openssl-dev libssl-dev uuid-dev check \
-	redis-server clang clang-format cppcheck valgrind curl
+	redis-server clang clang-format cppcheck valgrind curl libclang-rt-14-dev
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -28,9 +28,7 @@ static int decode_segment(const segment *seg, char *out, size_t cap)
 	for (size_t i = 0; i < seg->len; i++) {
 		unsigned char c = (unsigned char)seg->s[i];
 		if (c == '%') {
-			if (i + 2 >= seg->len + 0 && i + 2 > seg->len - 1 + 1)
-				return -1;
-			if (i + 2 >= seg->len + 1)
+			if (i + 2 >= seg->len)
 				return -1;
 			int hi = hex_value(seg->s[i + 1]),
 			    lo = hex_value(seg->s[i + 2]);
