@@ -17,6 +17,7 @@
 typedef struct edge {
 	struct evhttp_request *http;
 	char request_id[129];
+	char route[300];
 	metrics_method *stats;
 	int64_t start_us;
 	int cors;
@@ -82,10 +83,19 @@ void edge_send_error(struct evhttp_request *req, const char *request_id,
 	                         "request_id", request_id));
 }
 
+/* The access log line: shipped to the logger like every other line, under
+ * the request's id. */
 static void edge_finish(edge *e, int status, mesh_err err)
 {
-	metrics_record(e->stats, err, runtime_now_ms() * 1000 - e->start_us);
-	(void)status;
+	int64_t us = runtime_now_ms() * 1000 - e->start_us;
+
+	metrics_record(e->stats, err, us);
+	json_t *fields = json_pack("{s:s, s:i, s:I}", "request_id", e->request_id,
+	                           "status", status, "duration_ms",
+	                           (json_int_t)(us / 1000));
+	mesh_log(NULL, status >= 500 ? MESH_LOG_WARN : MESH_LOG_INFO, fields,
+	         "%s -> %d", e->route, status);
+	json_decref(fields);
 	free(e);
 	mesh_drain_release();
 }
@@ -404,6 +414,7 @@ void edge_request(struct evhttp_request *req, void *arg)
 	         rm.route->path);
 	e->http = req;
 	e->stats = metrics_for(key);
+	snprintf(e->route, sizeof e->route, "%s", key);
 	e->start_us = runtime_now_ms() * 1000;
 	e->cors = rm.route->cors;
 	snprintf(e->request_id, sizeof e->request_id, "%s", request_id);
