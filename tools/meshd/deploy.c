@@ -36,7 +36,7 @@ static void deploy_old_gone(void *arg, pid_t pid, int wstatus,
 	child *c = o->c;
 
 	spawn_describe_status(wstatus, o->old_exit, sizeof o->old_exit);
-	printf("retired  %-14s pid %-6d %s  %lld ms\n", c->name, (int)pid,
+	printf("retired  %-16s pid %-6d %s  %lld ms\n", c->name, (int)pid,
 	       o->old_exit, (long long)elapsed_ms);
 	if (c->extra_pid == pid)
 		c->extra_pid = 0;

@@ -134,7 +134,7 @@ static void redis_ready(void *arg, int ok, const char *why)
 		return;
 	}
 	json_t *st = redis_proc_status();
-	printf("ready    %-14s pid %-6d %4lld ms\n", "redis-server",
+	printf("ready    %-16s pid %-6d %4lld ms\n", "redis-server",
 	       (int)json_integer_value(json_object_get(st, "pid")),
 	       (long long)(runtime_now_ms() - md.started_ms));
 	json_decref(st);

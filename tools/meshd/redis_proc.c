@@ -233,7 +233,7 @@ int redis_proc_exited(pid_t pid, int wstatus)
 	if (rp.stopping)
 		return 1;
 	rp.restarts++;
-	printf("exited   %-14s %s; restarting in %d ms\n", "redis-server", how,
+	printf("exited   %-16s %s; restarting in %d ms\n", "redis-server", how,
 	       REDIS_PROC_RESTART_MS);
 	mesh_log(NULL, MESH_LOG_ERROR, NULL, "redis-server %s (see %s)", how,
 	         rp.log);
@@ -267,7 +267,7 @@ static void redis_proc_reaped(void *arg, pid_t pid, int wstatus,
 
 	(void)arg;
 	spawn_describe_status(wstatus, how, sizeof how);
-	printf("stopped  %-14s pid %-6d %s  %lld ms\n", "redis-server",
+	printf("stopped  %-16s pid %-6d %s  %lld ms\n", "redis-server",
 	       (int)pid, how, (long long)elapsed_ms);
 	rp.pid = 0;
 	rp.stopped = NULL;

@@ -47,7 +47,7 @@ static void restart_stopped(void *arg, pid_t pid, int wstatus,
 	child *c = o->c;
 
 	spawn_describe_status(wstatus, o->old_exit, sizeof o->old_exit);
-	printf("stopped  %-14s pid %-6d %s  %lld ms\n", c->name, (int)pid,
+	printf("stopped  %-16s pid %-6d %s  %lld ms\n", c->name, (int)pid,
 	       o->old_exit, (long long)elapsed_ms);
 	o->stop_ms = elapsed_ms;
 	if (c->pid == pid)

@@ -147,7 +147,7 @@ static void child_became_ready(child *c)
 
 	c->state = CHILD_UP;
 	c->up_ms = now;
-	printf("ready    %-14s pid %-6d %4lld ms", c->name, (int)c->pid,
+	printf("ready    %-16s pid %-6d %4lld ms", c->name, (int)c->pid,
 	       (long long)(now - c->spawned_ms));
 	if (c->restarts)
 		printf("  (restarts: %d)", c->restarts);
@@ -188,7 +188,7 @@ static void child_health_tick(evutil_socket_t fd, short what, void *arg)
 		    "pid %d did not answer _health within %lld ms (see %s)",
 		    (int)c->pid, (long long)sv.conf.start_timeout_ms,
 		    c->log_path);
-		printf("failed   %-14s %s\n", c->name, why);
+		printf("failed   %-16s %s\n", c->name, why);
 		mesh_log(NULL, MESH_LOG_ERROR, NULL, "%s: %s", c->name, why);
 		child_report(c, 0, why);
 		return;
@@ -275,13 +275,13 @@ static void child_crashed(child *c, int wstatus)
 	/* A deploy in progress may put the old instance back in place. */
 	child_report(c, 0, why);
 	if (c->pid > 0 || sv.stopping) {
-		printf("%s %-14s %s\n", was_starting ? "failed  " : "exited  ",
+		printf("%s %-16s %s\n", was_starting ? "failed  " : "exited  ",
 		       c->name, why);
 		return;
 	}
 	int64_t delay = c->backoff_ms;
 	child_schedule_restart(c);
-	printf("%s %-14s %s; restarting in %lld ms\n",
+	printf("%s %-16s %s; restarting in %lld ms\n",
 	       was_starting ? "failed  " : "exited  ", c->name, why,
 	       (long long)delay);
 }
@@ -302,7 +302,7 @@ void supervise_unexpected_exit(pid_t pid, int wstatus)
 			/* The instance being replaced died on its own: the
 			 * new one is on its way, nothing to restart. */
 			spawn_describe_status(wstatus, how, sizeof how);
-			printf("exited   %-14s old pid %d %s\n", c->name,
+			printf("exited   %-16s old pid %d %s\n", c->name,
 			       (int)pid, how);
 			c->extra_pid = 0;
 			return;
@@ -349,7 +349,7 @@ static void boot_step(void)
 	while (sv.booting && !sv.stopping && sv.boot_next < sv.n) {
 		child *c = &sv.slots[sv.boot_next++];
 		if (!c->has_binary) {
-			printf("skipped  %-14s no binary %s\n", c->name,
+			printf("skipped  %-16s no binary %s\n", c->name,
 			       c->binary);
 			continue;
 		}
@@ -357,7 +357,7 @@ static void boot_step(void)
 			continue; /* started by an operator already */
 		if (child_spawn(c, boot_ready, NULL, err, sizeof err) == 0)
 			return;
-		printf("failed   %-14s %s\n", c->name, err);
+		printf("failed   %-16s %s\n", c->name, err);
 		child_schedule_restart(c);
 	}
 	if (!sv.booting || sv.stopping)
@@ -398,7 +398,7 @@ static void stop_reaped(void *arg, pid_t pid, int wstatus, int64_t elapsed_ms)
 	char how[100];
 
 	spawn_describe_status(wstatus, how, sizeof how);
-	printf("stopped  %-14s pid %-6d %s  %lld ms\n", c->name, (int)pid, how,
+	printf("stopped  %-16s pid %-6d %s  %lld ms\n", c->name, (int)pid, how,
 	       (long long)elapsed_ms);
 	if (c->pid == pid)
 		c->pid = 0;
