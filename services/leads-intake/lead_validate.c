@@ -453,9 +453,10 @@ int lead_email_normalize(const char *in, char *out, size_t out_size, char *why,
 	} else {
 		size_t local = (size_t)(at - s);
 		int ok = local >= 1 && local <= LEAD_EMAIL_LOCAL_MAX &&
-		         s[0] != '.' && at[-1] != '.' && !strstr(s, "..");
+		         s[0] != '.' && at[-1] != '.';
 		for (size_t i = 0; ok && i < local; i++)
-			ok = local_char(s[i]);
+			ok = local_char(s[i]) &&
+			     !(s[i] == '.' && s[i + 1] == '.');
 		if (!ok)
 			snprintf(why, why_size,
 			         "email: the part before @ is not valid in "
