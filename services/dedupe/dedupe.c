@@ -67,13 +67,13 @@ static int build_keys(dedupe_cmd *c)
 {
 	for (int i = 0; i < c->k.n; i++) {
 		const char *key = mesh_kv_key("id", c->k.scope, c->k.kind[i],
-		                              c->k.value[i], NULL);
+		                              c->k.value[i], (char *)NULL);
 		if (!key)
 			return -1;
 		snprintf(c->keys[i], DEDUPE_KEY_SIZE, "%s", key);
 	}
-	const char *set =
-	    mesh_kv_key("lead", c->k.lead_id[0] ? c->k.lead_id : "_", NULL);
+	const char *set = mesh_kv_key(
+	    "lead", c->k.lead_id[0] ? c->k.lead_id : "_", (char *)NULL);
 	if (!set)
 		return -1;
 	snprintf(c->keys[c->k.n], DEDUPE_KEY_SIZE, "%s", set);

@@ -144,7 +144,7 @@ static int64_t wall_ms(void)
 static void key_of(char out[KEY_SIZE], const char *kind, const char *id,
                    const char *sub)
 {
-	const char *k = mesh_kv_key(kind, id, sub, NULL);
+	const char *k = mesh_kv_key(kind, id, sub, (char *)NULL);
 
 	snprintf(out, KEY_SIZE, "%s", k ? k : "");
 }
@@ -830,7 +830,7 @@ static void update_status(mesh_req *req, json_t *args)
 	m->note = note ? strdup(note) : NULL;
 	lead_time_iso(wall_ms(), m->at);
 	mesh_kv_commandf(status_read, m, "HGET %s status",
-	                 mesh_kv_key("lead", id, NULL));
+	                 mesh_kv_key("lead", id, (char *)NULL));
 }
 
 /* ---- lead.valued -------------------------------------------------------- */
@@ -872,7 +872,8 @@ static void on_valued(mesh_req *req, json_t *event)
 	}
 	text = json_dumps(valuation, JSON_COMPACT);
 	mesh_kv_commandf(valuation_kept, req, "EVAL %s 1 %s %s", value_lua,
-	                 mesh_kv_key("lead", id, NULL), text ? text : "{}");
+	                 mesh_kv_key("lead", id, (char *)NULL),
+	                 text ? text : "{}");
 	free(text);
 }
 
