@@ -175,9 +175,11 @@ void mesh_publish(mesh_req *parent, const char *topic, json_t *event,
 typedef void (*mesh_kv_fn)(void *arg, mesh_err err, const char *msg,
                            json_t *reply);
 
-/* A key in this service's namespace: "<service>:<part>:<part>...". Returns a
- * static buffer good until the next call; NULL when it would not fit. */
-const char *mesh_kv_key(const char *part, ...) __attribute__((sentinel));
+/* A key in this service's namespace: mesh_kv_key("lead", id) is
+ * "<service>:lead:<id>". Returns a static buffer good until the next call;
+ * NULL when it would not fit. (A macro, so the parts list ends itself.) */
+#define mesh_kv_key(...) mesh_kv_key_parts((const char *const[]){__VA_ARGS__, 0})
+const char *mesh_kv_key_parts(const char *const *parts);
 
 /* Runs one command given as argc strings (binary safe with lens, NULL lens
  * means NUL-terminated). Callers name keys with mesh_kv_key(). */

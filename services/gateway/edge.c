@@ -17,6 +17,7 @@
 typedef struct edge {
 	struct evhttp_request *http;
 	char request_id[129];
+	char route[300];
 	metrics_method *stats;
 	int64_t start_us;
 	int cors;
@@ -47,8 +48,8 @@ static const char *method_name(enum evhttp_cmd_type cmd)
 void edge_send_json(struct evhttp_request *req, int status, json_t *body)
 {
 	struct evbuffer *buf = evbuffer_new();
-	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)
-	                  : NULL;
+	char *text =
+	    body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
 	json_decref(body);
 	if (text) {
@@ -82,10 +83,19 @@ void edge_send_error(struct evhttp_request *req, const char *request_id,
 	                         "request_id", request_id));
 }
 
+/* The access log line: shipped to the logger like every other line, under
+ * the request's id. */
 static void edge_finish(edge *e, int status, mesh_err err)
 {
-	metrics_record(e->stats, err, runtime_now_ms() * 1000 - e->start_us);
-	(void)status;
+	int64_t us = runtime_now_ms() * 1000 - e->start_us;
+
+	metrics_record(e->stats, err, us);
+	json_t *fields = json_pack("{s:s, s:i, s:I}", "request_id", e->request_id,
+	                           "status", status, "duration_ms",
+	                           (json_int_t)(us / 1000));
+	mesh_log(NULL, status >= 500 ? MESH_LOG_WARN : MESH_LOG_INFO, fields,
+	         "%s -> %d", e->route, status);
+	json_decref(fields);
 	free(e);
 	mesh_drain_release();
 }
@@ -107,7 +117,8 @@ static size_t header_bytes(struct evhttp_request *req)
 	const char *uri = evhttp_request_get_uri(req);
 	size_t n = uri ? strlen(uri) + 16 : 16;
 
-	for (struct evkeyval *e_kv = h->tqh_first; e_kv; e_kv = e_kv->next.tqe_next)
+	for (struct evkeyval *e_kv = h->tqh_first; e_kv;
+	     e_kv = e_kv->next.tqe_next)
 		n += strlen(e_kv->key) + strlen(e_kv->value) + 4;
 	return n;
 }
@@ -130,16 +141,19 @@ static void call_done(void *arg, mesh_err err, const char *msg, json_t *result)
 	json_t *body = json_deep_copy(result);
 	json_t *http = json_object_get(body, "_http");
 	if (json_is_object(http)) {
-		json_int_t s = json_integer_value(json_object_get(http, "status"));
+		json_int_t s =
+		    json_integer_value(json_object_get(http, "status"));
 		const char *k;
 		json_t *v;
 		if (s >= 200 && s <= 599)
 			status = (int)s;
 		json_object_foreach(json_object_get(http, "headers"), k, v)
 		{
-			if (json_is_string(v) && !strchr(json_string_value(v), '\n'))
-				evhttp_add_header(evhttp_request_get_output_headers(req), k,
-				                  json_string_value(v));
+			if (json_is_string(v) &&
+			    !strchr(json_string_value(v), '\n'))
+				evhttp_add_header(
+				    evhttp_request_get_output_headers(req), k,
+				    json_string_value(v));
 		}
 		json_object_del(body, "_http");
 	}
@@ -162,13 +176,16 @@ static int add_query(json_t *args, const char *query, const char **why)
 		*why = "query: cannot be parsed";
 		return -1;
 	}
-	for (struct evkeyval *e_kv = q.tqh_first; e_kv; e_kv = e_kv->next.tqe_next) {
+	for (struct evkeyval *e_kv = q.tqh_first; e_kv;
+	     e_kv = e_kv->next.tqe_next) {
 		json_t *v = json_string(e_kv->value);
 		if (++n > EDGE_MAX_QUERY_PARAMS) {
 			*why = "query: too many parameters";
 			rc = -1;
-		} else if (!v || e_kv->key[0] == '_' || json_object_get(args, e_kv->key)) {
-			*why = "query: a parameter is repeated, reserved or not UTF-8";
+		} else if (!v || e_kv->key[0] == '_' ||
+		           json_object_get(args, e_kv->key)) {
+			*why = "query: a parameter is repeated, reserved or "
+			       "not UTF-8";
 			rc = -1;
 		} else {
 			json_object_set(args, e_kv->key, v);
@@ -204,11 +221,13 @@ static json_t *build_args(struct evhttp_request *req,
 			*why = "body: not valid UTF-8";
 			return NULL;
 		}
-		for (struct evkeyval *e_kv = h->tqh_first; e_kv; e_kv = e_kv->next.tqe_next) {
+		for (struct evkeyval *e_kv = h->tqh_first; e_kv;
+		     e_kv = e_kv->next.tqe_next) {
 			char name[128];
 			size_t i;
 			for (i = 0; e_kv->key[i] && i + 1 < sizeof name; i++)
-				name[i] = (char)(e_kv->key[i] >= 'A' && e_kv->key[i] <= 'Z'
+				name[i] = (char)(e_kv->key[i] >= 'A' &&
+				                         e_kv->key[i] <= 'Z'
 				                     ? e_kv->key[i] + 32
 				                     : e_kv->key[i]);
 			name[i] = '\0';
@@ -222,7 +241,8 @@ static json_t *build_args(struct evhttp_request *req,
 	} else {
 		args = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!args) {
-			snprintf(jmsg, jmsg_len, "body: invalid JSON at line %d column %d: %s",
+			snprintf(jmsg, jmsg_len,
+			         "body: invalid JSON at line %d column %d: %s",
 			         jerr.line, jerr.column, jerr.text);
 			*why = jmsg;
 			return NULL;
@@ -261,8 +281,8 @@ static json_t *build_args(struct evhttp_request *req,
 	                           &port);
 	if (peer)
 		json_object_set_new(meta, "client_ip", json_string(peer));
-	const char *idem = evhttp_find_header(evhttp_request_get_input_headers(req),
-	                                      "Idempotency-Key");
+	const char *idem = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Idempotency-Key");
 	json_t *iv = idem ? json_string(idem) : NULL;
 	if (iv)
 		json_object_set_new(meta, "idempotency_key", iv);
@@ -272,7 +292,8 @@ static json_t *build_args(struct evhttp_request *req,
 
 static int path_has_cors(const manifest *m, const char *path, const char *allow)
 {
-	static const char *methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+	static const char *methods[] = {"GET", "POST", "PUT", "PATCH",
+	                                "DELETE"};
 	int cors = 0;
 
 	for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
@@ -351,7 +372,8 @@ void edge_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (rr == ROUTE_WRONG_METHOD) {
-		if (strcmp(method, "OPTIONS") == 0 && path_has_cors(m, path, rm.allow)) {
+		if (strcmp(method, "OPTIONS") == 0 &&
+		    path_has_cors(m, path, rm.allow)) {
 			preflight(req, rm.allow);
 			return;
 		}
@@ -383,17 +405,21 @@ void edge_request(struct evhttp_request *req, void *arg)
 	edge *e = calloc(1, sizeof *e);
 	if (!e) {
 		json_decref(args);
-		edge_send_error(req, request_id, MESH_EUNAVAILABLE, "out of memory");
+		edge_send_error(req, request_id, MESH_EUNAVAILABLE,
+		                "out of memory");
 		return;
 	}
 	char key[300];
-	snprintf(key, sizeof key, "%s %s", rm.route->http_method, rm.route->path);
+	snprintf(key, sizeof key, "%s %s", rm.route->http_method,
+	         rm.route->path);
 	e->http = req;
 	e->stats = metrics_for(key);
+	snprintf(e->route, sizeof e->route, "%s", key);
 	e->start_us = runtime_now_ms() * 1000;
 	e->cors = rm.route->cors;
 	snprintf(e->request_id, sizeof e->request_id, "%s", request_id);
-	const manifest_service *svc = manifest_service_find(m, rm.route->service);
+	const manifest_service *svc =
+	    manifest_service_find(m, rm.route->service);
 	mesh_call_opts opts = {
 	    .request_id = request_id,
 	    .traceparent = traceparent,
