@@ -4,12 +4,16 @@
  * drives them. billing is not running, as in a mesh without it: leads are
  * accepted all the same.
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "http_get.h"
 #include "mesh_sync.h"
 #include "proc.h"
 #include "redis_server.h"
@@ -800,6 +804,83 @@ START_TEST(address_normalizes_text_and_parts)
 }
 END_TEST
 
+/* ---- through the gateway ------------------------------------------------ */
+
+static int free_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof sin;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sin, &len), 0);
+	close(s);
+	return ntohs(sin.sin_port);
+}
+
+/* A seller's browser posting the public form: the gateway turns _http
+ * into the status and Location header, and Idempotency-Key into _meta. */
+START_TEST(public_form_through_the_gateway)
+{
+	char port_env[32], url[96], healthz[96], log[128];
+	const char *body = "{\"name\": \"Gia Seller\", \"phone\": \"602 555 "
+	                   "0199\", \"address\": \"40 W Van Buren St, "
+	                   "Phoenix, AZ 85004\"}";
+	const char *headers[] = {"Content-Type: application/json",
+	                         "Idempotency-Key: browser-retry-1", NULL};
+	int port = free_port();
+
+	snprintf(port_env, sizeof port_env, "PORT=%d", port);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/api/leads", port);
+	snprintf(healthz, sizeof healthz, "http://127.0.0.1:%d/healthz", port);
+	snprintf(log, sizeof log, "%s/gateway.log", dir);
+	const char *env[] = {port_env, "BIND_ADDR=127.0.0.1", NULL};
+	pid_t gw = proc_start(proc_bin_path("gateway"), env, log);
+	long long until = proc_now_ms() + 5000;
+	long st = 0;
+	while (st != 200 && proc_now_ms() < until) {
+		http_result h = http_do("GET", healthz, NULL, 0, NULL, 500);
+		st = h.status;
+		http_result_free(&h);
+		if (st != 200)
+			proc_sleep_ms(10);
+	}
+	ck_assert_int_eq(st, 200);
+
+	http_result r1 =
+	    http_do("POST", url, body, strlen(body), headers, 5000);
+	ck_assert_int_eq(r1.status, 201);
+	ck_assert_ptr_nonnull(r1.json);
+	const char *id = str(r1.json, "id");
+	char location[64];
+	snprintf(location, sizeof location, "/api/leads/%s", id);
+	ck_assert_str_eq(http_header(&r1, "Location"), location);
+	ck_assert_ptr_null(json_object_get(r1.json, "_http"));
+	ck_assert_str_eq(str(r1.json, "phone"), "+16025550199");
+
+	/* The browser retries: the same lead, not a second one. */
+	http_result r2 =
+	    http_do("POST", url, body, strlen(body), headers, 5000);
+	ck_assert_int_eq(r2.status, 201);
+	ck_assert_str_eq(str(r2.json, "id"), id);
+
+	const char *bad = "{\"name\": \"Gia\", \"address\": \"1 Main St, "
+	                  "Phoenix, AZ 85004\"}";
+	http_result r3 = http_do("POST", url, bad, strlen(bad), NULL, 5000);
+	ck_assert_int_eq(r3.status, 400);
+	json_t *e = json_object_get(r3.json, "error");
+	ck_assert_str_eq(str(e, "code"), "bad_request");
+	ck_assert_str_eq(str(e, "message"),
+	                 "phone: a phone number or an email address is "
+	                 "required");
+	http_result_free(&r1);
+	http_result_free(&r2);
+	http_result_free(&r3);
+	ck_assert_int_eq(proc_stop(gw, 5000), 0);
+}
+END_TEST
+
 static Suite *leads_suite(void)
 {
 	Suite *s = suite_create("leads");
@@ -819,6 +900,7 @@ static Suite *leads_suite(void)
 	tcase_add_test(tc, dedupe_check_and_forget);
 	tcase_add_test(tc, dedupe_window_is_configurable);
 	tcase_add_test(tc, address_normalizes_text_and_parts);
+	tcase_add_test(tc, public_form_through_the_gateway);
 	suite_add_tcase(s, tc);
 	return s;
 }
