@@ -50,10 +50,11 @@ int edge_configure(char *err, size_t err_len)
 			continue;
 		long n = strtol(v, &end, 10);
 		if (*end || n < 1 || n > 1000000) {
-			snprintf(err, err_len,
-			         "%s: expected requests per minute 1-1000000, got "
-			         "\"%s\"",
-			         names[i], v);
+			snprintf(
+			    err, err_len,
+			    "%s: expected requests per minute 1-1000000, got "
+			    "\"%s\"",
+			    names[i], v);
 			return -1;
 		}
 		*values[i] = n;
@@ -128,9 +129,9 @@ static void edge_finish(edge *e, int status, mesh_err err)
 	int64_t us = runtime_now_ms() * 1000 - e->start_us;
 
 	metrics_record(e->stats, err, us);
-	json_t *fields = json_pack("{s:s, s:i, s:I}", "request_id", e->request_id,
-	                           "status", status, "duration_ms",
-	                           (json_int_t)(us / 1000));
+	json_t *fields =
+	    json_pack("{s:s, s:i, s:I}", "request_id", e->request_id, "status",
+	              status, "duration_ms", (json_int_t)(us / 1000));
 	mesh_log(NULL, status >= 500 ? MESH_LOG_WARN : MESH_LOG_INFO, fields,
 	         "%s -> %d", e->route_key, status);
 	json_decref(fields);
@@ -401,7 +402,8 @@ static void preflight(struct evhttp_request *req, const char *allow)
 static void edge_dispatch(edge *e)
 {
 	const manifest *m = service_manifest();
-	const manifest_service *svc = manifest_service_find(m, e->route->service);
+	const manifest_service *svc =
+	    manifest_service_find(m, e->route->service);
 	mesh_call_opts opts = {
 	    .request_id = e->request_id,
 	    .traceparent = e->traceparent,
@@ -441,20 +443,23 @@ static void rate_limited(void *arg, mesh_err err, const char *msg,
 		return;
 	}
 	e->limited = 1;
-	e->rl_limit = (long)json_integer_value(json_object_get(result, "limit"));
+	e->rl_limit =
+	    (long)json_integer_value(json_object_get(result, "limit"));
 	e->rl_remaining =
 	    (long)json_integer_value(json_object_get(result, "remaining"));
-	e->rl_reset = (long)json_integer_value(json_object_get(result, "reset_s"));
+	e->rl_reset =
+	    (long)json_integer_value(json_object_get(result, "reset_s"));
 	if (!json_is_true(json_object_get(result, "allowed"))) {
 		char retry[32];
-		json_int_t after =
-		    json_integer_value(json_object_get(result, "retry_after_s"));
+		json_int_t after = json_integer_value(
+		    json_object_get(result, "retry_after_s"));
 		snprintf(retry, sizeof retry, "%lld",
 		         (long long)(after > 0 ? after : 1));
 		evhttp_add_header(evhttp_request_get_output_headers(e->http),
 		                  "Retry-After", retry);
-		edge_refuse(e, MESH_ERATELIMITED, "rate limit of %ld per minute "
-		                                  "reached; retry in %s s",
+		edge_refuse(e, MESH_ERATELIMITED,
+		            "rate limit of %ld per minute "
+		            "reached; retry in %s s",
 		            e->rl_limit, retry);
 		return;
 	}
@@ -467,7 +472,8 @@ static void edge_rate_limit(edge *e)
 	mesh_call_opts opts = {.request_id = e->request_id,
 	                       .traceparent = e->traceparent,
 	                       .timeout_ms = EDGE_POLICY_TIMEOUT_MS};
-	const char *key_id = json_string_value(json_object_get(e->identity, "key_id"));
+	const char *key_id =
+	    json_string_value(json_object_get(e->identity, "key_id"));
 	long limit = key_id ? rate_per_key : rate_per_ip;
 
 	if (key_id)
@@ -486,8 +492,8 @@ static void edge_authorize(edge *e)
 
 	if (!scopes_allow(e->route, json_object_get(e->identity, "scopes"),
 	                  &missing)) {
-		edge_refuse(e, MESH_EFORBIDDEN, "this key lacks the scope \"%s\"",
-		            missing);
+		edge_refuse(e, MESH_EFORBIDDEN,
+		            "this key lacks the scope \"%s\"", missing);
 		return;
 	}
 	edge_rate_limit(e);
@@ -505,14 +511,15 @@ static void verified(void *arg, mesh_err err, const char *msg, json_t *result)
 
 	if (err == MESH_EUNAUTHORIZED) {
 		free(v);
-		edge_refuse(e, MESH_EUNAUTHORIZED, "invalid or revoked API key");
+		edge_refuse(e, MESH_EUNAUTHORIZED,
+		            "invalid or revoked API key");
 		return;
 	}
 	if (err != MESH_OK) {
 		free(v);
 		/* Without auth no key can be trusted: refuse, never guess. */
-		edge_refuse(e, MESH_EUNAVAILABLE, "cannot verify the API key: %s",
-		            msg);
+		edge_refuse(e, MESH_EUNAVAILABLE,
+		            "cannot verify the API key: %s", msg);
 		return;
 	}
 	key_cache_put(v->digest, result, runtime_now_ms());
@@ -666,7 +673,8 @@ void edge_request(struct evhttp_request *req, void *arg)
 	edge *e = calloc(1, sizeof *e);
 	if (!e) {
 		json_decref(args);
-		edge_send_error(req, request_id, MESH_EUNAVAILABLE, "out of memory");
+		edge_send_error(req, request_id, MESH_EUNAVAILABLE,
+		                "out of memory");
 		return;
 	}
 	e->http = req;

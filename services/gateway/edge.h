@@ -19,7 +19,7 @@ struct evhttp_request;
 /* Requests per minute per API key, and per client address on public
  * routes (RATE_LIMIT_PER_KEY, RATE_LIMIT_PER_IP override). */
 #define EDGE_RATE_PER_KEY 1200
-#define EDGE_RATE_PER_IP 120
+#define EDGE_RATE_PER_IP  120
 /* auth.verify and rate-limit.hit each get this long. */
 #define EDGE_POLICY_TIMEOUT_MS 1000
 

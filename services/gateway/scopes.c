@@ -9,7 +9,8 @@ static int has(json_t *have, const char *scope)
 
 	json_array_foreach(have, i, v)
 	{
-		if (json_is_string(v) && strcmp(json_string_value(v), scope) == 0)
+		if (json_is_string(v) &&
+		    strcmp(json_string_value(v), scope) == 0)
 			return 1;
 	}
 	return 0;
