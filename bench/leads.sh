@@ -1,0 +1,162 @@
+# leads.sh: sections 3-5 of bench/run (sourced): the lead flow through
+# meshd with the real manifest, the footprint, restarts and a deploy under
+# load.
+
+LD=$dir/leads
+REDIS_SOCK=$LD/redis/redis.sock
+STREAM=events:lead.created
+
+# footprint TAG: RSS and anonymous memory of meshd, Redis and every
+# service meshd runs.
+footprint() {
+	total=0
+	mesh_pids "$LD" >"$dir/pids.now"
+	echo "meshd $pid_meshd" >>"$dir/pids.now"
+	rpid=$(MESH_RUN_DIR="$LD" "$BIN/meshctl" --json status | tr -d ' \n' |
+		sed -n 's/.*"redis":{[^}]*"pid":\([0-9]*\).*/\1/p')
+	[ -z "$rpid" ] || echo "redis-server $rpid" >>"$dir/pids.now"
+	while read -r name p; do
+		rss=$(rss_kb "$p" VmRSS)
+		anon=$(rss_kb "$p" RssAnon)
+		[ -n "$rss" ] || continue
+		note "rss.$1.$name" "$rss"
+		note "anon.$1.$name" "$anon"
+		total=$((total + rss))
+	done <"$dir/pids.now"
+	note "rss.$1.TOTAL" $total
+}
+
+# drain TAG: from now until every consumer group of lead.created has been
+# delivered the stream's last entry and has nothing pending; notes the
+# time per group and overall, and the backlog when it started.
+drain() {
+	t0=$(now_ms)
+	last=$(redis-cli -s "$REDIS_SOCK" XINFO STREAM $STREAM 2>/dev/null |
+		awk 'prev == "last-generated-id" { print; exit } { prev = $0 }')
+	[ -n "$last" ] || { note "drain.$1.ALL" null; return; }
+	: >"$dir/drained"
+	first=1
+	while :; do
+		groups_backlog "$REDIS_SOCK" $STREAM >"$dir/groups"
+		if [ $first = 1 ]; then
+			while read -r g delivered pending lag; do
+				[ "$lag" != null ] || lag=0
+				note "backlog.$1.$g" $((pending + lag))
+			done <"$dir/groups"
+			first=0
+		fi
+		t=$(($(now_ms) - t0))
+		undrained=0
+		while read -r g delivered pending lag; do
+			if [ "$pending" = 0 ] && [ "$delivered" = "$last" ]; then
+				grep -qx "$g" "$dir/drained" || {
+					echo "$g" >>"$dir/drained"
+					note "drain.$1.$g" $t
+				}
+			else
+				undrained=1
+			fi
+		done <"$dir/groups"
+		if [ $undrained = 0 ]; then
+			note "drain.$1.ALL" $t
+			return
+		fi
+		if [ $t -ge $DRAIN_MAX_MS ]; then
+			note "drain.$1.ALL" "null"
+			return
+		fi
+		sleep 0.01
+	done
+}
+
+say "bench: 3. lead flow through meshd and proto/mesh.json"
+start fake_slack "$BUILD/bench/fake_slack" $P_SLACK
+wait_http "http://127.0.0.1:$P_SLACK/count" 5000
+t_boot=$(now_ms)
+start meshd env MESH_RUN_DIR="$LD" MESH_BIN_DIR="$dir/bin" \
+	MESH_MANIFEST="$root/proto/mesh.json" PORT=$P_LEADS \
+	RATE_LIMIT_PER_IP=1000000 \
+	SLACK_WEBHOOK_URL="http://127.0.0.1:$P_SLACK/services/TBENCH/BBENCH/x" \
+	"$BIN/meshd"
+wait_line "$dir/meshd.log" "leadmesh is up" 30000 ||
+	{ say "bench: meshd did not come up"; cat "$dir/meshd.log" >&2; exit 1; }
+note boot.up_ms $(($(now_ms) - t_boot))
+if wait_http "http://127.0.0.1:$P_LEADS/readyz" 3000; then
+	note boot.readyz_ms $(($(now_ms) - t_boot))
+else
+	note boot.readyz_ms null
+	curl -s "http://127.0.0.1:$P_LEADS/readyz" | tr ',' '\n' |
+		sed -n 's/.*"\([a-z-]*\)":"down".*/\1/p' | tr '\n' ' ' >"$dir/down"
+	note info.readyz_down "$(cat "$dir/down")"
+fi
+awk '$1 == "ready" { print $2, $5 }' "$dir/meshd.log" |
+	while read -r name ms; do note "ready.$name" "$ms"; done
+note info.skipped "$(awk '$1 == "skipped" { printf "%s ", $2 }' \
+	"$dir/meshd.log")"
+sleep 1
+footprint idle
+
+t=$(now_ms)
+(cd "$root" && MESH_RUN_DIR="$LD" "$BIN/meshctl" call comps import \
+	@examples/comps.json >"$dir/seed.log" 2>&1) ||
+	{ say "bench: seeding comps failed"; cat "$dir/seed.log" >&2; exit 1; }
+note info.seed_ms $(($(now_ms) - t))
+cat "$here/leads.lua" "$here/report.lua" >"$dir/leads.lua"
+url="http://127.0.0.1:$P_LEADS"
+wrk_run "$dir/leads.lua" "$url" 3 >/dev/null # warm: caches, connections
+drain warm
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	out=$(wrk_run "$dir/leads.lua" "$url" "$SECS")
+	for k in per_s p50_us p99_us requests; do
+		note lead.$k "$(jget "$out" $k)"
+	done
+	note lead.errors $(($(jget "$out" non2xx) + \
+		$(jget "$out" socket_errors) + $(jget "$out" timeouts)))
+	drain r$r
+	r=$((r + 1))
+done
+note info.stream_len "$(redis-cli -s "$REDIS_SOCK" XLEN $STREAM)"
+note info.dead_letters "$(redis-cli -s "$REDIS_SOCK" XLEN $STREAM:dead)"
+note info.slack_posts "$(curl -s "http://127.0.0.1:$P_SLACK/count")"
+footprint load
+
+say "bench: 5. deploy valuation under load, then kill -9 each service"
+est='{"zip":"78704","sqft":1200,"beds":3,"baths":2}'
+(MESH_RUN_DIR="$LD" MESH_MANIFEST="$root/proto/mesh.json" LOG_LEVEL=warn \
+	timeout 60 "$BUILD/bench/rtt_mesh" -s valuation -m estimate -a "$est" \
+	-v sqft -d 8 -t 8 -n 1000000 -w 0 >"$dir/deploy.calls") &
+calls_pid=$!
+(wrk_run "$dir/leads.lua" "$url" 8 >"$dir/deploy.http") &
+http_pid=$!
+sleep 2
+t=$(now_ms)
+if MESH_RUN_DIR="$LD" timeout 60 "$BIN/meshctl" deploy valuation \
+	>"$dir/deploy.log" 2>&1; then
+	note deploy.ms $(($(now_ms) - t))
+else
+	note deploy.ms null
+	say "bench: meshctl deploy valuation failed: $(cat "$dir/deploy.log")"
+fi
+wait $calls_pid || true
+wait $http_pid || true
+calls=$(cat "$dir/deploy.calls")
+http=$(cat "$dir/deploy.http")
+note deploy.calls "$(jget "$calls" n)"
+note deploy.calls_failed "$(jget "$calls" failed)"
+note deploy.http "$(jget "$http" requests)"
+note deploy.http_failed $(($(jget "$http" non2xx) + \
+	$(jget "$http" socket_errors) + $(jget "$http" timeouts)))
+drain deploy
+
+mesh_pids "$LD" >"$dir/pids.kill"
+while read -r name p; do
+	out=$(MESH_RUN_DIR="$LD" timeout 30 "$BUILD/bench/mesh_wait" "$name" \
+		"$p" 10000 || true)
+	note "restart.$name" "$(jget "$out" answered_ms)"
+	# meshd doubles a crashed service's backoff; one kill each.
+done <"$dir/pids.kill"
+t=$(now_ms)
+stop_pid "$pid_meshd"
+note info.stop_ms $(($(now_ms) - t))
+stop_pid "$pid_fake_slack"

@@ -1,0 +1,225 @@
+# table.awk: the one table of bench/run. Input: the header lines, then
+# the results file ("key<TAB>value", one line per round). A cell is the
+# median over rounds with (min..max); a ratio is the median of the
+# per-round ratios (each pair measured back to back in the same round).
+
+FNR == NR { header[++nh] = $0; next }
+{
+	split($0, kv, "\t")
+	add(kv[1], kv[2])
+	# The drain of each measured round, per consumer group, pooled.
+	if (kv[1] ~ /^(drain|backlog)\.r[0-9]+\./) {
+		g = kv[1]
+		sub(/^[a-z]+\.r[0-9]+\./, "", g)
+		add(substr(kv[1], 1, index(kv[1], ".") - 1) "all." g, kv[2])
+		if (!(g in dg)) { dg[g] = 1; groups[++ng] = g }
+	}
+}
+
+function add(k, x) {
+	v[k, ++cnt[k]] = x
+	if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+}
+
+function num(x) { return x != "" && x != "null" && x ~ /^-?[0-9.]+$/ }
+
+# Median, min and max of key k's numeric values (scaled by s).
+function stats(k, s,    i, n, a, j, t) {
+	n = 0
+	for (i = 1; i <= cnt[k]; i++)
+		if (num(v[k, i])) a[++n] = v[k, i] / s
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	st_n = n
+	if (n == 0) return 0
+	st_med = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	st_min = a[1]; st_max = a[n]
+	return 1
+}
+
+# Per-round ratios a_i / b_i into key "ratio:a/b".
+function ratio(a, b,    i, rk) {
+	rk = "ratio:" a "/" b
+	if (rk in cnt) return rk
+	cnt[rk] = 0
+	for (i = 1; i <= cnt[a] && i <= cnt[b]; i++)
+		if (num(v[a, i]) && num(v[b, i]) && v[b, i] > 0)
+			v[rk, ++cnt[rk]] = v[a, i] / v[b, i]
+	return rk
+}
+
+function fmt(x) {
+	if (x == int(x)) return sprintf("%d", x)
+	if (x >= 10000) return sprintf("%.0f", x)
+	if (x >= 100) return sprintf("%.0f", x)
+	if (x >= 10) return sprintf("%.1f", x)
+	return sprintf("%.2f", x)
+}
+
+# A cell: "median (min..max)", or "median" for one round, "-" for none.
+function cell(k, s) {
+	if (!(k in cnt) || !stats(k, s)) return "-"
+	if (st_n == 1 || st_min == st_max) return fmt(st_med)
+	return fmt(st_med) " (" fmt(st_min) ".." fmt(st_max) ")"
+}
+
+function rcell(k) {
+	if (!stats(k, 1)) return "-"
+	if (st_n == 1) return sprintf("%.2fx", st_med)
+	return sprintf("%.2fx (%.2f..%.2f)", st_med, st_min, st_max)
+}
+
+# verdict(k, op, limit, scale): the median against the target.
+function verdict(k, op, lim, s) {
+	if (!(k in cnt) || !stats(k, s)) return "n/a"
+	if (op == "<=") return st_med <= lim ? "ok" : "MISS"
+	if (op == "<") return st_med < lim ? "ok" : "MISS"
+	if (op == ">=") return st_med >= lim ? "ok" : "MISS"
+	if (op == "==") return st_med == lim ? "ok" : "MISS"
+	return "-"
+}
+
+function row(label, ours, base, rat, target, ok) {
+	printf "%-34s %-26s %-26s %-22s %-10s %s\n", label, ours, base, rat,
+		target, ok
+}
+
+function section(title) {
+	printf "\n%s\n", title
+}
+
+function str(k) { return (k in cnt) ? v[k, cnt[k]] : "" }
+
+# The largest median among keys starting with prefix (and its key).
+function worst(prefix,    i, best) {
+	best = -1; worst_key = ""
+	for (i = 1; i <= nk; i++)
+		if (index(order[i], prefix) == 1 && stats(order[i], 1) &&
+		    st_med > best) {
+			best = st_med; worst_key = order[i]
+		}
+	return best
+}
+
+END {
+	for (i = 1; i <= nh; i++) print header[i]
+	row("", "leadmesh", "baseline", "ratio", "target", "")
+
+	section("1. One hop: mesh call (echo.echo, ~50 B JSON) vs. raw Unix-socket ping-pong (64 B; one message per syscall, or batched)")
+	row("sequential p50 us", cell("hop.mesh.p50_us", 1),
+		cell("hop.raw.p50_us", 1), rcell(ratio("hop.mesh.p50_us",
+		"hop.raw.p50_us")), "<= 2.00x",
+		verdict(ratio("hop.mesh.p50_us", "hop.raw.p50_us"), "<=", 2, 1))
+	row("sequential p99 us", cell("hop.mesh.p99_us", 1),
+		cell("hop.raw.p99_us", 1), rcell(ratio("hop.mesh.p99_us",
+		"hop.raw.p99_us")), "", "")
+	row("sequential calls/s", cell("hop.mesh.per_s", 1),
+		cell("hop.raw.per_s", 1), rcell(ratio("hop.mesh.per_s",
+		"hop.raw.per_s")), "", "")
+	row("64 in flight: calls/s", cell("pipe.mesh.per_s", 1),
+		cell("pipe.raw.per_s", 1), rcell(ratio("pipe.mesh.per_s",
+		"pipe.raw.per_s")), ">= 0.30x",
+		verdict(ratio("pipe.mesh.per_s", "pipe.raw.per_s"), ">=", 0.3, 1))
+	row("64 in flight: calls/s, raw batched", cell("pipe.mesh.per_s", 1),
+		cell("batch.raw.per_s", 1), rcell(ratio("pipe.mesh.per_s",
+		"batch.raw.per_s")), "", "")
+	row("64 in flight: p50 us", cell("pipe.mesh.p50_us", 1),
+		cell("pipe.raw.p50_us", 1), "", "", "")
+	row("64 in flight: p99 us", cell("pipe.mesh.p99_us", 1),
+		cell("pipe.raw.p99_us", 1), "", "", "")
+	stats("hop.mesh.failed", 1); a = st_med
+	stats("pipe.mesh.failed", 1)
+	row("failed calls (median)", a "+" st_med, "", "", "== 0",
+		a + st_med == 0 ? "ok" : "MISS")
+
+	section("2. Gateway: wrk POST, same JSON answered; gateway = HTTP -> rate-limit.hit (Redis) -> echo.echo")
+	row("req/s: gateway vs. nginx", cell("http.gw.per_s", 1),
+		cell("http.nginx.per_s", 1), rcell(ratio("http.gw.per_s",
+		"http.nginx.per_s")), ">= 1.00x",
+		verdict(ratio("http.gw.per_s", "http.nginx.per_s"), ">=", 1, 1))
+	row("p50 us: gateway vs. nginx", cell("http.gw.p50_us", 1),
+		cell("http.nginx.p50_us", 1), rcell(ratio("http.gw.p50_us",
+		"http.nginx.p50_us")), "", "")
+	row("p99 us: gateway vs. nginx", cell("http.gw.p99_us", 1),
+		cell("http.nginx.p99_us", 1), rcell(ratio("http.gw.p99_us",
+		"http.nginx.p99_us")), "<= 1.00x",
+		verdict(ratio("http.gw.p99_us", "http.nginx.p99_us"), "<=", 1, 1))
+	row("req/s: gateway vs. evhttp alone", cell("http.gw.per_s", 1),
+		cell("http.bare.per_s", 1), rcell(ratio("http.gw.per_s",
+		"http.bare.per_s")), ">= 0.70x",
+		verdict(ratio("http.gw.per_s", "http.bare.per_s"), ">=", 0.7, 1))
+	row("req/s: nginx vs. evhttp alone", cell("http.nginx.per_s", 1),
+		cell("http.bare.per_s", 1), rcell(ratio("http.nginx.per_s",
+		"http.bare.per_s")), "", "")
+	row("p50/p99 us: evhttp alone", cell("http.bare.p50_us", 1),
+		cell("http.bare.p99_us", 1), "", "", "")
+	stats("http.gw.errors", 1); a = st_med
+	stats("http.nginx.errors", 1); b = st_med
+	stats("http.bare.errors", 1)
+	row("errors gateway/nginx/alone", a "/" b "/" st_med, "", "", "== 0",
+		a + b + st_med == 0 ? "ok" : "MISS")
+	row("rate-limit service", str("info.rate_limit"),
+		"hit calls: " str("info.rate_limit_hits"), "", "", "")
+
+	section("3. Lead flow: POST /api/leads, distinct leads, meshd + proto/mesh.json")
+	row("leads/s", cell("lead.per_s", 1), "", "", ">= 5000",
+		verdict("lead.per_s", ">=", 5000, 1))
+	row("p50 ms", cell("lead.p50_us", 1000), "", "", "", "")
+	row("p99 ms", cell("lead.p99_us", 1000), "", "", "< 10",
+		verdict("lead.p99_us", "<", 10, 1000))
+	row("errors (non-2xx, socket, timeout)", cell("lead.errors", 1), "", "",
+		"== 0", verdict("lead.errors", "==", 0, 1))
+	for (i = 1; i <= ng; i++) {
+		g = groups[i]
+		row("drain ms: " g, cell("drainall." g, 1),
+			"backlog " cell("backlogall." g, 1), "",
+			g == "ALL" ? "<= 2000" : "",
+			g == "ALL" ? verdict("drainall.ALL", "<=", 2000, 1) : "")
+	}
+	row("slack posts / stream length", str("info.slack_posts"),
+		str("info.stream_len"), "", "", "")
+	row("dead letters (lead.created)", str("info.dead_letters"), "", "",
+		"", "")
+
+	section("4. Footprint: RSS MB idle (anon) | after the lead flow; boot")
+	for (i = 1; i <= nk; i++) {
+		k = order[i]
+		if (k !~ /^rss\.idle\./) continue
+		name = substr(k, 10)
+		if (name == "TOTAL") continue
+		svc = name != "meshd" && name != "redis-server"
+		row(name, cell(k, 1024) " (" cell("anon.idle." name, 1024) ")",
+			cell("rss.load." name, 1024), "", svc ? "< 5" : "",
+			svc ? verdict(k, "<", 5, 1024) : "")
+	}
+	row("TOTAL", cell("rss.idle.TOTAL", 1024), cell("rss.load.TOTAL", 1024),
+		"", "", "")
+	row("meshd start -> all up ms", cell("boot.up_ms", 1), "", "", "", "")
+	row("meshd start -> /readyz 200 ms", cell("boot.readyz_ms", 1), "", "",
+		"< 1000", verdict("boot.readyz_ms", "<", 1000, 1))
+	if (str("info.readyz_down") != "")
+		row("  /readyz down (no binary)", "", "", "", "", "")
+	if (str("info.readyz_down") != "")
+		printf "    %s\n", str("info.readyz_down")
+	w = worst("ready.")
+	row("slowest process spawn -> ready ms", w >= 0 ? fmt(w) : "-",
+		substr(worst_key, 7), "", "< 1000", w >= 0 ? (w < 1000 ? "ok" : "MISS") : "n/a")
+
+	section("5. Restart (kill -9 -> answers _health) and deploy under load")
+	for (i = 1; i <= nk; i++) {
+		k = order[i]
+		if (k !~ /^restart\./) continue
+		row("restart ms: " substr(k, 9), cell(k, 1), "", "", "", "")
+	}
+	row("deploy valuation: mesh calls", cell("deploy.calls", 1),
+		"failed " cell("deploy.calls_failed", 1), "", "== 0",
+		verdict("deploy.calls_failed", "==", 0, 1))
+	row("deploy valuation: HTTP leads", cell("deploy.http", 1),
+		"failed " cell("deploy.http_failed", 1), "", "== 0",
+		verdict("deploy.http_failed", "==", 0, 1))
+	row("meshctl deploy valuation ms", cell("deploy.ms", 1), "", "", "", "")
+	printf "\nskipped (no binary): %s\n", str("info.skipped")
+	printf "whole run: %s s\n", str("info.total_s")
+}
