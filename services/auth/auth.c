@@ -18,7 +18,7 @@
 #include "auth/auth_scripts.h"
 #include "auth/key_format.h"
 #include "auth/key_record.h"
-#include "auth/scopes.h"
+#include "auth/key_scopes.h"
 #include "mesh.h"
 
 /* One message for an unknown, revoked or malformed key: the caller learns
@@ -213,7 +213,8 @@ static void auth_create(mesh_req *req, json_t *args)
 	create_op *op;
 
 	if (key_name_check(json_object_get(args, "name"), why, sizeof why) ||
-	    scopes_check(json_object_get(args, "scopes"), why, sizeof why) ||
+	    key_scopes_check(json_object_get(args, "scopes"), why,
+	                     sizeof why) ||
 	    key_customer_id_check(json_object_get(args, "customer_id"), why,
 	                          sizeof why)) {
 		mesh_fail(req, MESH_EINVAL, "%s", why);

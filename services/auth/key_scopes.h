@@ -1,5 +1,5 @@
 /*
- * scopes.h: what an API key may do.
+ * key_scopes.h: what an API key may do.
  *
  * A scope is "<resource>:<action>" with both parts in [a-z-]+ ("leads:read",
  * "comps:write"), or one of two special scopes:
@@ -12,11 +12,13 @@
  *            a detour, not a protection.
  *
  * There are no partial wildcards ("leads:*"): a route names exact scopes.
+ * The gateway applies the same rules to routes (services/gateway/scopes.h);
+ * this file decides what a key may be created with.
  *
  * Pure: no I/O, no allocation.
  */
-#ifndef SCOPES_H
-#define SCOPES_H
+#ifndef KEY_SCOPES_H
+#define KEY_SCOPES_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -30,18 +32,18 @@
 #define SCOPES_MAX 32
 
 /* Whether s is a well-formed scope. */
-int scope_valid(const char *s);
+int key_scope_valid(const char *s);
 
 /* Whether a key holding scope `have` may use a route needing `need`. */
-int scope_allows(const char *have, const char *need);
+int key_scope_allows(const char *have, const char *need);
 
 /* Whether any of the scopes in have (a JSON array of strings) allows
  * need. Non-strings in have allow nothing. */
-int scopes_allow(const json_t *have, const char *need);
+int key_scopes_allow(const json_t *have, const char *need);
 
 /* Checks a create request's scopes: a JSON array of 1..SCOPES_MAX valid,
  * distinct scope strings. 0, or -1 with a message naming the problem in
  * why (always NUL-terminated). */
-int scopes_check(const json_t *scopes, char *why, size_t why_len);
+int key_scopes_check(const json_t *scopes, char *why, size_t why_len);
 
 #endif

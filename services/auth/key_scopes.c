@@ -1,13 +1,13 @@
 /*
- * scopes.c: scope syntax and the allows relation (rules in scopes.h).
+ * key_scopes.c: scope syntax and the allows relation (rules in key_scopes.h).
  */
-#include "scopes.h"
+#include "key_scopes.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* [a-z-]+ over [s, end): at least one character, nothing else. */
-static int scope_part_valid(const char *s, const char *end)
+static int key_scope_part_valid(const char *s, const char *end)
 {
 	if (s == end)
 		return 0;
@@ -17,7 +17,7 @@ static int scope_part_valid(const char *s, const char *end)
 	return 1;
 }
 
-int scope_valid(const char *s)
+int key_scope_valid(const char *s)
 {
 	size_t len = strnlen(s, SCOPE_MAX_LEN + 1);
 	const char *colon;
@@ -27,13 +27,13 @@ int scope_valid(const char *s)
 	if (strcmp(s, SCOPE_ALL) == 0 || strcmp(s, SCOPE_ADMIN) == 0)
 		return 1;
 	colon = memchr(s, ':', len);
-	return colon && scope_part_valid(s, colon) &&
-	       scope_part_valid(colon + 1, s + len);
+	return colon && key_scope_part_valid(s, colon) &&
+	       key_scope_part_valid(colon + 1, s + len);
 }
 
-int scope_allows(const char *have, const char *need)
+int key_scope_allows(const char *have, const char *need)
 {
-	if (!scope_valid(have) || !scope_valid(need))
+	if (!key_scope_valid(have) || !key_scope_valid(need))
 		return 0;
 	if (strcmp(have, SCOPE_ADMIN) == 0)
 		return 1;
@@ -42,7 +42,7 @@ int scope_allows(const char *have, const char *need)
 	return strcmp(have, SCOPE_ALL) == 0 || strcmp(have, need) == 0;
 }
 
-int scopes_allow(const json_t *have, const char *need)
+int key_scopes_allow(const json_t *have, const char *need)
 {
 	size_t i;
 	const json_t *s;
@@ -50,13 +50,13 @@ int scopes_allow(const json_t *have, const char *need)
 	json_array_foreach(have, i, s)
 	{
 		const char *v = json_string_value(s);
-		if (v && scope_allows(v, need))
+		if (v && key_scope_allows(v, need))
 			return 1;
 	}
 	return 0;
 }
 
-int scopes_check(const json_t *scopes, char *why, size_t why_len)
+int key_scopes_check(const json_t *scopes, char *why, size_t why_len)
 {
 	size_t i, n = json_array_size(scopes);
 	const json_t *s;
@@ -75,7 +75,7 @@ int scopes_check(const json_t *scopes, char *why, size_t why_len)
 	{
 		const char *v = json_string_value(s);
 		if (!v || strlen(v) != json_string_length(s) ||
-		    !scope_valid(v)) {
+		    !key_scope_valid(v)) {
 			snprintf(why, why_len,
 			         "scopes[%zu]: expected \"resource:action\" "
 			         "([a-z-]+:[a-z-]+, at most %d characters), "
