@@ -17,19 +17,19 @@
 #include "mesh.h"
 
 #define LOGGER_MAX_RECORDS_DEFAULT 100000
-#define LOGGER_MAX_RECORDS_MIN 100
-#define LOGGER_MAX_RECORDS_MAX 100000000
+#define LOGGER_MAX_RECORDS_MIN     100
+#define LOGGER_MAX_RECORDS_MAX     100000000
 /* Records taken from one ingest call; the rest are skipped and counted
  * (libmesh ships 64 at a time). */
 #define LOGGER_MAX_BATCH 1000
 /* The lines of one request: kept this long, and at most this many (the
  * first ones: a request stuck in a loop keeps its beginning). */
 #define LOGGER_REQUEST_TTL_S 86400
-#define LOGGER_REQUEST_CAP 1000
+#define LOGGER_REQUEST_CAP   1000
 /* A filtered query reads the stream newest first, a page at a time, and
  * stops after this many entries (it then says "truncated"). */
 #define LOGGER_SCAN_PAGE 500
-#define LOGGER_SCAN_MAX 50000
+#define LOGGER_SCAN_MAX  50000
 /* Lines reach the logger within a batch interval of their ts; a since
  * bound stops the scan only once stream ids are this far before it. */
 #define LOGGER_SINCE_SLACK_MS 60000
@@ -69,9 +69,10 @@ static void ingested(void *arg, mesh_err err, const char *msg, json_t *reply)
 	if (err != MESH_OK)
 		mesh_fail(c->req, MESH_EUNAVAILABLE, "%s", msg);
 	else
-		mesh_reply(c->req, json_pack("{s:I, s:I}", "stored",
-		                             json_integer_value(reply), "skipped",
-		                             (json_int_t)c->skipped));
+		mesh_reply(c->req,
+		           json_pack("{s:I, s:I}", "stored",
+		                     json_integer_value(reply), "skipped",
+		                     (json_int_t)c->skipped));
 	free(c);
 }
 
@@ -102,7 +103,8 @@ static void cmd_add(cmd *c, const char *s, int own)
 static void ingest(mesh_req *req, json_t *args)
 {
 	json_t *records = json_object_get(args, "records"), *rec;
-	json_int_t dropped = json_integer_value(json_object_get(args, "dropped"));
+	json_int_t dropped =
+	    json_integer_value(json_object_get(args, "dropped"));
 	size_t n = json_array_size(records), i;
 	char why[128], num[32];
 
@@ -114,7 +116,8 @@ static void ingest(mesh_req *req, json_t *args)
 	size_t take = n < LOGGER_MAX_BATCH ? n : LOGGER_MAX_BATCH;
 	/* EVAL, script, numkeys, stream, keys..., 3 args, 2 per record */
 	size_t cap = 4 + take + 3 + 2 * take;
-	cmd c = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(char *)), 0, 0};
+	cmd c = {calloc(cap, sizeof(char *)), calloc(cap, sizeof(char *)), 0,
+	         0};
 	cmd keys = {calloc(take + 1, sizeof(char *)),
 	            calloc(take + 1, sizeof(char *)), 0, 0};
 	cmd vals = {calloc(2 * take + 1, sizeof(char *)),
@@ -144,8 +147,8 @@ static void ingest(mesh_req *req, json_t *args)
 		}
 		const char *rid =
 		    json_string_value(json_object_get(rec, "request_id"));
-		const char *key = rid && *rid ? mesh_kv_key("req", rid, NULL)
-		                              : NULL;
+		const char *key =
+		    rid && *rid ? mesh_kv_key("req", rid, NULL) : NULL;
 		if (key) {
 			cmd_add(&keys, strdup(key), 1);
 			snprintf(num, sizeof num, "%d", keys.argc + 1);
@@ -156,11 +159,12 @@ static void ingest(mesh_req *req, json_t *args)
 		cmd_add(&vals, text, 1);
 	}
 	if (ctx->skipped || dropped > 0)
-		mesh_log(req, MESH_LOG_WARN, NULL,
-		         "ingest from %s: %lld record(s) skipped as malformed or "
-		         "over the limits, %lld dropped by the sender",
-		         mesh_req_caller(req), ctx->skipped,
-		         (long long)(dropped > 0 ? dropped : 0));
+		mesh_log(
+		    req, MESH_LOG_WARN, NULL,
+		    "ingest from %s: %lld record(s) skipped as malformed or "
+		    "over the limits, %lld dropped by the sender",
+		    mesh_req_caller(req), ctx->skipped,
+		    (long long)(dropped > 0 ? dropped : 0));
 	if (vals.argc == 0) {
 		mesh_reply(req, json_pack("{s:i, s:I}", "stored", 0, "skipped",
 		                          (json_int_t)ctx->skipped));
@@ -226,9 +230,9 @@ typedef struct scan {
 
 static void scan_finish(scan *s, int truncated)
 {
-	mesh_reply(s->req, json_pack("{s:o, s:b}", "records",
-	                             reversed(s->found), "truncated",
-	                             truncated));
+	mesh_reply(s->req,
+	           json_pack("{s:o, s:b}", "records", reversed(s->found),
+	                     "truncated", truncated));
 	json_decref(s->found);
 	free(s);
 }
@@ -264,7 +268,8 @@ static void scan_read(void *arg, mesh_err err, const char *msg, json_t *reply)
 	 * since bound allows, or at the scan limit. */
 	int64_t id_ms = id ? strtoll(id, NULL, 10) : 0;
 	if (n < LOGGER_SCAN_PAGE || !id ||
-	    (s->f.since_ms > 0 && id_ms < s->f.since_ms - LOGGER_SINCE_SLACK_MS)) {
+	    (s->f.since_ms > 0 &&
+	     id_ms < s->f.since_ms - LOGGER_SINCE_SLACK_MS)) {
 		scan_finish(s, 0);
 		return;
 	}
@@ -303,7 +308,8 @@ static void request_read(void *arg, mesh_err err, const char *msg,
 	json_t **recs = calloc(n ? n : 1, sizeof *recs);
 
 	if (err != MESH_OK || !recs) {
-		mesh_fail(s->req, err != MESH_OK ? MESH_EUNAVAILABLE : MESH_EINTERNAL,
+		mesh_fail(s->req,
+		          err != MESH_OK ? MESH_EUNAVAILABLE : MESH_EINTERNAL,
 		          "%s", err != MESH_OK ? msg : "out of memory");
 		free(recs);
 		json_decref(s->found);
@@ -327,8 +333,8 @@ static void request_read(void *arg, mesh_err err, const char *msg,
 		json_decref(recs[i]);
 	}
 	free(recs);
-	mesh_reply(s->req, json_pack("{s:o, s:b}", "records", out, "truncated",
-	                             0));
+	mesh_reply(s->req,
+	           json_pack("{s:o, s:b}", "records", out, "truncated", 0));
 	json_decref(s->found);
 	free(s);
 }
@@ -432,7 +438,8 @@ static int logger_init(void)
 		    n > LOGGER_MAX_RECORDS_MAX) {
 			mesh_log(NULL, MESH_LOG_ERROR, NULL,
 			         "LOGGER_MAX_RECORDS: expected %d-%d",
-			         LOGGER_MAX_RECORDS_MIN, LOGGER_MAX_RECORDS_MAX);
+			         LOGGER_MAX_RECORDS_MIN,
+			         LOGGER_MAX_RECORDS_MAX);
 			return 1;
 		}
 		max_records = n;

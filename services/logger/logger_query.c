@@ -33,8 +33,8 @@ static int fail(char *err, size_t err_len, const char *msg)
 }
 
 /* An optional string argument of at most max bytes into out. */
-static int str_arg(const json_t *args, const char *key, char *out,
-                   size_t max, char *err, size_t err_len)
+static int str_arg(const json_t *args, const char *key, char *out, size_t max,
+                   char *err, size_t err_len)
 {
 	json_t *v = json_object_get(args, key);
 
@@ -77,7 +77,8 @@ int logger_filter_parse(const json_t *args, logger_filter *f, char *err,
 		            "level: expected debug, info, warn or error");
 	if ((r = int_arg(args, "limit", &n)) < 0 ||
 	    (r == 1 && (n < 1 || n > LOGGER_LIMIT_MAX))) {
-		snprintf(err, err_len, "limit: expected 1-%d", LOGGER_LIMIT_MAX);
+		snprintf(err, err_len, "limit: expected 1-%d",
+		         LOGGER_LIMIT_MAX);
 		return -1;
 	}
 	if (r == 1)
@@ -109,8 +110,8 @@ int logger_filter_match(const logger_filter *f, const json_t *rec)
 {
 	const char *svc = json_string_value(json_object_get(rec, "service"));
 	const char *rid = json_string_value(json_object_get(rec, "request_id"));
-	int level = logger_level_rank(
-	    json_string_value(json_object_get(rec, "level")));
+	int level =
+	    logger_level_rank(json_string_value(json_object_get(rec, "level")));
 
 	if (f->service[0] && (!svc || strcmp(svc, f->service) != 0))
 		return 0;

@@ -16,7 +16,7 @@
 
 /* Records returned by one query or tail, by default and at most. */
 #define LOGGER_LIMIT_DEFAULT 100
-#define LOGGER_LIMIT_MAX 1000
+#define LOGGER_LIMIT_MAX     1000
 /* A stream cursor "<ms>-<seq>", at most this long. */
 #define LOGGER_CURSOR_MAX 48
 

@@ -32,8 +32,8 @@ int logger_record_check(const json_t *rec, char *why, size_t why_len)
 			         required[i]);
 			return -1;
 		}
-	if (logger_level_rank(json_string_value(json_object_get(rec, "level"))) <
-	    0)
+	if (logger_level_rank(
+	        json_string_value(json_object_get(rec, "level"))) < 0)
 		return bad(why, why_len,
 		           "level: expected debug, info, warn or error");
 	size_t n = json_string_length(json_object_get(rec, "service"));

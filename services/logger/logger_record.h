@@ -19,7 +19,7 @@
  * not crowd out thousands of others in the capped stream. */
 #define LOGGER_RECORD_MAX_BYTES 16384
 /* Longest service name and request id kept (the wire's own limits). */
-#define LOGGER_SERVICE_MAX 64
+#define LOGGER_SERVICE_MAX    64
 #define LOGGER_REQUEST_ID_MAX 128
 
 /* debug 0, info 1, warn 2, error 3; -1 for anything else (NULL too). */

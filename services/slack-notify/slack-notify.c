@@ -23,7 +23,7 @@
 #include "slack_retry.h"
 
 /* One attempt's HTTP timeout unless SLACK_HTTP_TIMEOUT_MS says otherwise. */
-#define NOTIFY_HTTP_TIMEOUT_MS 5000
+#define NOTIFY_HTTP_TIMEOUT_MS     5000
 #define NOTIFY_HTTP_TIMEOUT_MIN_MS 100
 #define NOTIFY_HTTP_TIMEOUT_MAX_MS 60000
 /* Daily counters are kept this long: the digest reads today's, and a week
@@ -53,9 +53,9 @@ typedef struct job {
 	int event; /* an event delivery: acknowledge or fail, no result */
 	char tmpl[32];
 	char channel[SLACK_CHANNEL_MAX + 1]; /* "" = the default channel */
-	const char *url;                     /* from the environment; NULL: log */
-	char *body;                          /* the webhook payload */
-	char *text;                          /* the fallback text */
+	const char *url; /* from the environment; NULL: log */
+	char *body;      /* the webhook payload */
+	char *text;      /* the fallback text */
 	char mark_key[NOTIFY_KEY_MAX];
 	char count_key[NOTIFY_KEY_MAX];
 	int attempts;
@@ -83,11 +83,12 @@ static void job_reply(job *j, int sent, int duplicate)
 		mesh_reply(j->req, NULL);
 	else
 		mesh_reply(j->req,
-		           json_pack("{s:b, s:b, s:b, s:s, s:s, s:i, s:s}", "sent",
-		                     sent, "logged", j->logged, "duplicate",
-		                     duplicate, "channel", channel_name(j),
-		                     "template", j->tmpl, "attempts", j->attempts,
-		                     "text", j->text ? j->text : ""));
+		           json_pack("{s:b, s:b, s:b, s:s, s:s, s:i, s:s}",
+		                     "sent", sent, "logged", j->logged,
+		                     "duplicate", duplicate, "channel",
+		                     channel_name(j), "template", j->tmpl,
+		                     "attempts", j->attempts, "text",
+		                     j->text ? j->text : ""));
 	job_free(j);
 }
 
@@ -151,11 +152,10 @@ static void responded(void *arg, mesh_err err, const char *msg,
 {
 	job *j = arg;
 	long status = resp ? mesh_http_status(resp) : 0;
-	const char *retry_after = resp ? mesh_http_header(resp, "Retry-After")
-	                               : NULL;
-	slack_decision d = slack_retry_decide(err, status, retry_after,
-	                                      j->attempts,
-	                                      mesh_req_time_left(j->req));
+	const char *retry_after =
+	    resp ? mesh_http_header(resp, "Retry-After") : NULL;
+	slack_decision d = slack_retry_decide(
+	    err, status, retry_after, j->attempts, mesh_req_time_left(j->req));
 
 	if (d.action == SLACK_DELIVERED) {
 		mesh_log(j->req, MESH_LOG_INFO,
@@ -175,12 +175,13 @@ static void responded(void *arg, mesh_err err, const char *msg,
 		else
 			snprintf(what, sizeof what, "status %ld", status);
 		mesh_log(j->req, MESH_LOG_WARN, NULL,
-		         "slack: attempt %d: %s; retrying in %lld ms", j->attempts,
-		         what, (long long)d.delay_ms);
+		         "slack: attempt %d: %s; retrying in %lld ms",
+		         j->attempts, what, (long long)d.delay_ms);
 		if (!j->timer)
 			j->timer = evtimer_new(mesh_loop(), retry_timer, j);
 		if (!j->timer || evtimer_add(j->timer, &tv) != 0) {
-			job_fail(j, MESH_EINTERNAL, "cannot arm the retry timer");
+			job_fail(j, MESH_EINTERNAL,
+			         "cannot arm the retry timer");
 			return;
 		}
 		return;
@@ -202,8 +203,8 @@ static void responded(void *arg, mesh_err err, const char *msg,
 
 static void attempt(job *j)
 {
-	static const char *const headers[] = {
-	    "Content-Type: application/json", NULL};
+	static const char *const headers[] = {"Content-Type: application/json",
+	                                      NULL};
 	int64_t left = mesh_req_time_left(j->req);
 
 	if (left < SLACK_ATTEMPT_MIN_MS) {
@@ -328,8 +329,8 @@ static void send_method(mesh_req *req, json_t *args)
 		return;
 	}
 	if (!slack_template_known(tmpl)) {
-		mesh_fail(req, MESH_EINVAL, "template: unknown template \"%.64s\"",
-		          tmpl);
+		mesh_fail(req, MESH_EINVAL,
+		          "template: unknown template \"%.64s\"", tmpl);
 		return;
 	}
 	if (!json_is_object(data)) {
@@ -337,9 +338,10 @@ static void send_method(mesh_req *req, json_t *args)
 		return;
 	}
 	if (ch && !json_is_null(ch) && !slack_channel_valid(channel)) {
-		mesh_fail(req, MESH_EINVAL,
-		          "channel: expected 1-%d of letters, digits, '-' or '_'",
-		          SLACK_CHANNEL_MAX);
+		mesh_fail(
+		    req, MESH_EINVAL,
+		    "channel: expected 1-%d of letters, digits, '-' or '_'",
+		    SLACK_CHANNEL_MAX);
 		return;
 	}
 	job_start(req, tmpl, data, channel, 0);
@@ -367,9 +369,11 @@ static void digest_counted(void *arg, mesh_err err, const char *msg,
 		const char *name = json_string_value(json_array_get(reply, i));
 		const char *n = json_string_value(json_array_get(reply, i + 1));
 		if (name && n)
-			json_object_set_new(counts, name, json_integer(atoll(n)));
+			json_object_set_new(counts, name,
+			                    json_integer(atoll(n)));
 	}
-	json_t *data = json_pack("{s:s, s:o}", "date", c->date, "counts", counts);
+	json_t *data =
+	    json_pack("{s:s, s:o}", "date", c->date, "counts", counts);
 	job_start(c->req, "daily_digest", data, NULL, 0);
 	json_decref(data);
 	free(c);
@@ -485,9 +489,8 @@ static int notify_init(void)
 		}
 		configured += eq[1] != '\0';
 	}
-	mesh_log(NULL, MESH_LOG_INFO, NULL,
-	         "%d Slack webhook%s configured%s", configured,
-	         configured == 1 ? "" : "s",
+	mesh_log(NULL, MESH_LOG_INFO, NULL, "%d Slack webhook%s configured%s",
+	         configured, configured == 1 ? "" : "s",
 	         configured ? "" : ": messages are logged, not sent");
 	return 0;
 }

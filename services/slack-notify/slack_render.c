@@ -319,8 +319,7 @@ static void context(render *r, const char *label, const char *value)
 
 /* An address given as text, or as an object from the address service:
  * its one_line, else "street, city, ST zip" from the parts present. */
-static const char *address_text(render *r, const json_t *obj,
-                                const char *key)
+static const char *address_text(render *r, const json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -333,16 +332,16 @@ static const char *address_text(render *r, const json_t *obj,
 	const char *one = json_string_value(json_object_get(v, "one_line"));
 	if (one)
 		return esc(r, one);
-	static const char *const parts[] = {"street", "line1", "city",
-	                                    "state", "zip"};
+	static const char *const parts[] = {"street", "line1", "city", "state",
+	                                    "zip"};
 	sbuf b = {0};
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
 		const char *p = json_string_value(json_object_get(v, parts[i]));
 		if (!p || !*p)
 			continue;
-		const char *sep = !b.len                          ? ""
+		const char *sep = !b.len                         ? ""
 		                  : strcmp(parts[i], "zip") == 0 ? " "
-		                                                  : ", ";
+		                                                 : ", ";
 		sb_printf(&b, "%s%s", sep, p);
 	}
 	if (b.oom) {
@@ -381,7 +380,8 @@ static const char *valuation_text(render *r)
 		return NULL;
 	}
 	value = json_number_value(val);
-	json_t *lo = json_object_get(v, "low"), *hi = json_object_get(v, "high");
+	json_t *lo = json_object_get(v, "low"),
+	       *hi = json_object_get(v, "high");
 	char a[64], b[64], c[64], out[200];
 	if (slack_format_money(value, 0, a, sizeof a) != 0) {
 		fail(r, "data.valuation.value: out of range");
@@ -466,7 +466,8 @@ static void render_new_lead(render *r)
 	}
 	if (r->failed)
 		return;
-	sb_printf(&r->head, "*New Lead!*\n%s - %s", name, phone ? phone : email);
+	sb_printf(&r->head, "*New Lead!*\n%s - %s", name,
+	          phone ? phone : email);
 	field(r, "Name", name);
 	field(r, "Phone", phone);
 	if (phone)
@@ -562,9 +563,9 @@ static void render_alert(render *r)
 	if (r->failed)
 		return;
 	if (title)
-		sb_printf(&r->head, "*Alert!* %s%s%s: %s",
-		          severity ? "[" : "", severity ? severity : "",
-		          severity ? "] " : "", title);
+		sb_printf(&r->head, "*Alert!* %s%s%s: %s", severity ? "[" : "",
+		          severity ? severity : "", severity ? "] " : "",
+		          title);
 	else
 		sb_printf(&r->head, "*Alert!*%s%s%s", severity ? " [" : "",
 		          severity ? severity : "", severity ? "]" : "");
@@ -591,8 +592,8 @@ static void render_offer_graded(render *r)
 	const char *where = address_text(r, r->data, "address");
 	const char *offer =
 	    opt_num(r, "offer", &v) ? money_text(r, "offer", v, 0) : NULL;
-	const char *mao = opt_num(r, "mao", &v) ? money_text(r, "mao", v, 0)
-	                                        : NULL;
+	const char *mao =
+	    opt_num(r, "mao", &v) ? money_text(r, "mao", v, 0) : NULL;
 	if (r->failed)
 		return;
 	sb_printf(&r->head, "*Offer graded %s*", letter);
@@ -618,7 +619,8 @@ static void render_daily_digest(render *r)
 	if (!date)
 		need(r, "date");
 	else if (!json_is_object(counts))
-		fail(r, "data.counts: expected an object of counts per template");
+		fail(r,
+		     "data.counts: expected an object of counts per template");
 	if (r->failed)
 		return;
 	/* Only known templates, in a fixed order: the counts may come from
@@ -626,7 +628,8 @@ static void render_daily_digest(render *r)
 	for (size_t i = 0; i < sizeof templates / sizeof *templates; i++) {
 		json_t *n = json_object_get(counts, templates[i]);
 		if (n && (!json_is_integer(n) || json_integer_value(n) < 0)) {
-			fail(r, "data.counts.%s: expected a count", templates[i]);
+			fail(r, "data.counts.%s: expected a count",
+			     templates[i]);
 			return;
 		}
 		if (n && json_integer_value(n) > 0) {
@@ -651,9 +654,12 @@ static const struct {
 	const char *name;
 	void (*fn)(render *r);
 } renderers[] = {
-    {"new_lead", render_new_lead},         {"hot_lead", render_hot_lead},
-    {"payment", render_payment},           {"alert", render_alert},
-    {"offer_graded", render_offer_graded}, {"daily_digest", render_daily_digest},
+    {"new_lead", render_new_lead},
+    {"hot_lead", render_hot_lead},
+    {"payment", render_payment},
+    {"alert", render_alert},
+    {"offer_graded", render_offer_graded},
+    {"daily_digest", render_daily_digest},
 };
 
 static json_t *assemble(render *r)
@@ -666,18 +672,18 @@ static json_t *assemble(render *r)
 		sb_add(&text, r->text.s, r->text.len);
 	if (r->context.len)
 		sb_printf(&text, "\n%s", r->context.s);
-	json_array_append_new(
-	    blocks, json_pack("{s:s, s:{s:s, s:s}}", "type", "section", "text",
-	                      "type", "mrkdwn", "text", r->head.s));
+	json_array_append_new(blocks, json_pack("{s:s, s:{s:s, s:s}}", "type",
+	                                        "section", "text", "type",
+	                                        "mrkdwn", "text", r->head.s));
 	if (json_array_size(r->fields))
 		json_array_append_new(blocks,
 		                      json_pack("{s:s, s:O}", "type", "section",
 		                                "fields", r->fields));
 	if (r->context.len)
 		json_array_append_new(
-		    blocks, json_pack("{s:s, s:[{s:s, s:s}]}", "type", "context",
-		                      "elements", "type", "mrkdwn", "text",
-		                      r->context.s));
+		    blocks, json_pack("{s:s, s:[{s:s, s:s}]}", "type",
+		                      "context", "elements", "type", "mrkdwn",
+		                      "text", r->context.s));
 	json_t *msg = NULL;
 	if (!text.oom && blocks)
 		msg = json_pack("{s:s, s:o}", "text", text.s, "blocks", blocks);

@@ -97,5 +97,6 @@ slack_decision slack_retry_decide(mesh_err transport, long status,
 		return give_up(MESH_EINVAL,
 		               "slack: the message was refused (status %ld)",
 		               status);
-	return give_up(MESH_EUNAVAILABLE, "slack: unexpected status %ld", status);
+	return give_up(MESH_EUNAVAILABLE, "slack: unexpected status %ld",
+	               status);
 }

@@ -83,8 +83,8 @@ static void teardown(void)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
-static json_t *call(const char *method, json_t *args, mesh_err *err,
-                    char *msg, size_t msg_len)
+static json_t *call(const char *method, json_t *args, mesh_err *err, char *msg,
+                    size_t msg_len)
 {
 	mesh_sync_opts o = {.timeout_ms = 10000};
 	return mesh_sync_call("logger", method, args, &o, err, msg, msg_len);
@@ -128,7 +128,8 @@ static json_t *records_of(json_t *reply)
 
 static const char *field(json_t *records, size_t i, const char *key)
 {
-	return json_string_value(json_object_get(json_array_get(records, i), key));
+	return json_string_value(
+	    json_object_get(json_array_get(records, i), key));
 }
 
 /* A batch as the shipper sends it, with lines out of time order across
@@ -138,8 +139,9 @@ static void ingest_sample(void)
 	json_t *recs = json_array();
 	json_array_append_new(recs, record("2025-07-01T08:00:00.200Z", "info",
 	                                   "slack-notify", "R1", "delivered"));
-	json_array_append_new(recs, record("2025-07-01T08:00:00.100Z", "debug",
-	                                   "gateway", "R1", "POST /api/notify"));
+	json_array_append_new(recs,
+	                      record("2025-07-01T08:00:00.100Z", "debug",
+	                             "gateway", "R1", "POST /api/notify"));
 	json_array_append_new(recs, json_string("not an object"));
 	json_array_append_new(recs, record("2025-07-01T08:00:00.300Z", "error",
 	                                   "gateway", "R2", "upstream failed"));
@@ -152,8 +154,8 @@ static void ingest_sample(void)
 	json_object_set_new(extra, "template", json_string("new_lead"));
 	json_array_append_new(recs, extra);
 
-	json_t *r = call_ok("ingest", json_pack("{s:o, s:i}", "records", recs,
-	                                        "dropped", 2));
+	json_t *r = call_ok(
+	    "ingest", json_pack("{s:o, s:i}", "records", recs, "dropped", 2));
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "stored")), 4);
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "skipped")), 3);
 	json_decref(r);
@@ -173,8 +175,8 @@ START_TEST(query_by_request_id)
 	json_decref(r);
 
 	/* From the gateway, numbers are strings: the newest one. */
-	r = call_ok("query", json_pack("{s:s, s:s}", "request_id", "R1",
-	                               "limit", "1"));
+	r = call_ok("query",
+	            json_pack("{s:s, s:s}", "request_id", "R1", "limit", "1"));
 	a = records_of(r);
 	ck_assert_int_eq(json_array_size(a), 1);
 	ck_assert_str_eq(field(a, 0, "msg"), "delivered");
@@ -215,7 +217,8 @@ START_TEST(query_by_service_level_time)
 	ck_assert_str_eq(field(a, 1, "template"), "new_lead");
 	json_decref(r);
 
-	r = call_ok("query", json_pack("{s:s}", "since", "2025-07-01T08:00:00.300Z"));
+	r = call_ok("query",
+	            json_pack("{s:s}", "since", "2025-07-01T08:00:00.300Z"));
 	ck_assert_int_eq(json_array_size(records_of(r)), 2);
 	json_decref(r);
 	r = call_ok("query", json_pack("{s:s}", "since_ms", "1751356800300"));
@@ -229,16 +232,16 @@ START_TEST(query_by_service_level_time)
 	json_decref(r);
 
 	char msg[256];
-	ck_assert_int_eq(call_err("query", json_pack("{s:s}", "level", "loud"), msg,
-	                          sizeof msg),
+	ck_assert_int_eq(call_err("query", json_pack("{s:s}", "level", "loud"),
+	                          msg, sizeof msg),
 	                 MESH_EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "level"));
-	ck_assert_int_eq(call_err("query", json_pack("{s:s}", "limit", "1001"), msg,
-	                          sizeof msg),
+	ck_assert_int_eq(call_err("query", json_pack("{s:s}", "limit", "1001"),
+	                          msg, sizeof msg),
 	                 MESH_EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "limit"));
-	ck_assert_int_eq(call_err("ingest", json_pack("{s:s}", "records", "x"), msg,
-	                          sizeof msg),
+	ck_assert_int_eq(call_err("ingest", json_pack("{s:s}", "records", "x"),
+	                          msg, sizeof msg),
 	                 MESH_EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "records"));
 }
@@ -254,9 +257,11 @@ START_TEST(query_scans_past_many_records)
 	for (int b = 0; b < 2; b++) {
 		recs = json_array();
 		for (int i = 0; i < 400; i++)
-			json_array_append_new(recs, record("2025-07-01T08:00:01.000Z",
-			                                   "info", "gateway", NULL, "hay"));
-		json_decref(call_ok("ingest", json_pack("{s:o}", "records", recs)));
+			json_array_append_new(
+			    recs, record("2025-07-01T08:00:01.000Z", "info",
+			                 "gateway", NULL, "hay"));
+		json_decref(
+		    call_ok("ingest", json_pack("{s:o}", "records", recs)));
 	}
 	json_t *r = call_ok("query", json_pack("{s:s}", "service", "crm-sync"));
 	ck_assert_int_eq(json_array_size(records_of(r)), 1);
@@ -286,17 +291,20 @@ START_TEST(tail_follows_with_a_cursor)
 	/* Nothing new: nothing, and the same cursor. */
 	r = call_ok("tail", json_pack("{s:s}", "cursor", cursor));
 	ck_assert_int_eq(json_array_size(records_of(r)), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(r, "cursor")), cursor);
+	ck_assert_str_eq(json_string_value(json_object_get(r, "cursor")),
+	                 cursor);
 	json_decref(r);
 
 	json_t *recs = json_array();
 	json_array_append_new(recs, record("2025-07-01T08:00:09.000Z", "info",
 	                                   "billing", NULL, "newer"));
 	json_decref(call_ok("ingest", json_pack("{s:o}", "records", recs)));
-	r = call_ok("tail", json_pack("{s:s, s:s}", "cursor", cursor, "limit", "10"));
+	r = call_ok("tail",
+	            json_pack("{s:s, s:s}", "cursor", cursor, "limit", "10"));
 	ck_assert_int_eq(json_array_size(records_of(r)), 1);
 	ck_assert_str_eq(field(records_of(r), 0, "msg"), "newer");
-	ck_assert_str_ne(json_string_value(json_object_get(r, "cursor")), cursor);
+	ck_assert_str_ne(json_string_value(json_object_get(r, "cursor")),
+	                 cursor);
 	json_decref(r);
 
 	/* Without a cursor: the latest, oldest first. */
@@ -306,8 +314,9 @@ START_TEST(tail_follows_with_a_cursor)
 	json_decref(r);
 
 	char msg[256];
-	ck_assert_int_eq(call_err("tail", json_pack("{s:s}", "cursor", "tomorrow"),
-	                          msg, sizeof msg),
+	ck_assert_int_eq(call_err("tail",
+	                          json_pack("{s:s}", "cursor", "tomorrow"), msg,
+	                          sizeof msg),
 	                 MESH_EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "cursor"));
 }
@@ -318,13 +327,15 @@ START_TEST(one_way_ingest)
 	json_t *recs = json_array();
 	json_array_append_new(recs, record("2025-07-01T08:00:00.000Z", "info",
 	                                   "valuation", "OW1", "one way"));
-	mesh_send(NULL, "logger", "ingest", json_pack("{s:o}", "records", recs));
+	mesh_send(NULL, "logger", "ingest",
+	          json_pack("{s:o}", "records", recs));
 	mesh_sync_run(100);
 
 	long long until = proc_now_ms() + 5000;
 	size_t n = 0;
 	while (proc_now_ms() < until) {
-		json_t *r = call_ok("query", json_pack("{s:s}", "request_id", "OW1"));
+		json_t *r =
+		    call_ok("query", json_pack("{s:s}", "request_id", "OW1"));
 		n = json_array_size(records_of(r));
 		json_decref(r);
 		if (n)
@@ -340,25 +351,29 @@ START_TEST(caps_hold)
 	/* A batch of exactly the limit is taken whole; one more is skipped. */
 	json_t *recs = json_array();
 	for (int i = 0; i < 1000; i++)
-		json_array_append_new(recs, record("2025-07-01T08:00:00.000Z",
-		                                   "info", "gateway", "BIG", "line"));
+		json_array_append_new(recs,
+		                      record("2025-07-01T08:00:00.000Z", "info",
+		                             "gateway", "BIG", "line"));
 	json_t *r = call_ok("ingest", json_pack("{s:o}", "records", recs));
-	ck_assert_int_eq(json_integer_value(json_object_get(r, "stored")), 1000);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "stored")),
+	                 1000);
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "skipped")), 0);
 	json_decref(r);
 	recs = json_array();
 	for (int i = 0; i < 1001; i++)
-		json_array_append_new(recs, record("2025-07-01T08:00:01.000Z",
-		                                   "info", "gateway", "BIG", "more"));
+		json_array_append_new(recs,
+		                      record("2025-07-01T08:00:01.000Z", "info",
+		                             "gateway", "BIG", "more"));
 	r = call_ok("ingest", json_pack("{s:o}", "records", recs));
-	ck_assert_int_eq(json_integer_value(json_object_get(r, "stored")), 1000);
+	ck_assert_int_eq(json_integer_value(json_object_get(r, "stored")),
+	                 1000);
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "skipped")), 1);
 	json_decref(r);
 
 	/* A request keeps its first 1000 lines. */
 	ck_assert_int_eq(redis_server_int(rs, "LLEN logger:req:BIG"), 1000);
-	r = call_ok("query", json_pack("{s:s, s:i}", "request_id", "BIG", "limit",
-	                               1000));
+	r = call_ok("query", json_pack("{s:s, s:i}", "request_id", "BIG",
+	                               "limit", 1000));
 	ck_assert_int_eq(json_array_size(records_of(r)), 1000);
 	ck_assert_str_eq(field(records_of(r), 999, "msg"), "line");
 	json_decref(r);
@@ -404,17 +419,20 @@ START_TEST(bound_daemon_ships_its_lines)
 	long long until = proc_now_ms() + 5000;
 	int found = 0;
 	while (!found && proc_now_ms() < until) {
-		r = call_ok("query", json_pack("{s:s}", "request_id", "ship-req-1"));
+		r = call_ok("query",
+		            json_pack("{s:s}", "request_id", "ship-req-1"));
 		json_t *a = records_of(r);
 		for (size_t i = 0; i < json_array_size(a); i++)
-			if (strcmp(field(a, i, "service"), "slack-notify") == 0 &&
+			if (strcmp(field(a, i, "service"), "slack-notify") ==
+			        0 &&
 			    strstr(field(a, i, "msg"), "Shipped Lead"))
 				found = 1;
 		json_decref(r);
 		if (!found)
 			proc_sleep_ms(50);
 	}
-	ck_assert_msg(found, "slack-notify's line for ship-req-1 never arrived");
+	ck_assert_msg(found,
+	              "slack-notify's line for ship-req-1 never arrived");
 
 	/* And by service. */
 	r = call_ok("query", json_pack("{s:s}", "service", "slack-notify"));

@@ -155,10 +155,12 @@ START_TEST(send_posts_escaped_json)
 	ck_assert_ptr_nonnull(strstr(http_fake_req_header(q, "Content-Type"),
 	                             "application/json"));
 	json_t *b = body_of(0);
-	ck_assert_ptr_nonnull(strstr(text_of(b), "*New Lead!*\n&lt;!channel&gt; "
-	                                         "&amp; &lt;script&gt;x"
-	                                         "&lt;/script&gt; - +15125550100"));
-	ck_assert_ptr_nonnull(strstr(text_of(b), "12 Oak St, Austin, TX 78701"));
+	ck_assert_ptr_nonnull(strstr(text_of(b),
+	                             "*New Lead!*\n&lt;!channel&gt; "
+	                             "&amp; &lt;script&gt;x"
+	                             "&lt;/script&gt; - +15125550100"));
+	ck_assert_ptr_nonnull(
+	    strstr(text_of(b), "12 Oak St, Austin, TX 78701"));
 	/* Nowhere in the payload can Slack see a control sequence. */
 	ck_assert_ptr_null(strstr(q->body, "<!channel>"));
 	ck_assert_ptr_null(strstr(q->body, "<script>"));
@@ -185,17 +187,19 @@ START_TEST(rate_limit_waits_retry_after)
 	ck_assert_int_eq(http_fake_push(fake, "/hook", 429, "Retry-After: 1",
 	                                "rate_limited", 0),
 	                 0);
-	json_t *r = send_ok("payment", "{\"customer\": \"Acme\", \"amount\": 49}",
-	                    NULL);
+	json_t *r = send_ok("payment",
+	                    "{\"customer\": \"Acme\", \"amount\": 49}", NULL);
 	ck_assert(flag(r, "sent"));
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "attempts")), 2);
 	json_decref(r);
 
 	ck_assert_int_eq(http_fake_count(fake), 2);
-	int64_t gap = http_fake_get(fake, 1)->at_ms - http_fake_get(fake, 0)->at_ms;
+	int64_t gap =
+	    http_fake_get(fake, 1)->at_ms - http_fake_get(fake, 0)->at_ms;
 	ck_assert_int_ge(gap, 1000);
 	ck_assert_int_lt(gap, 3000);
-	ck_assert_str_eq(http_fake_get(fake, 0)->body, http_fake_get(fake, 1)->body);
+	ck_assert_str_eq(http_fake_get(fake, 0)->body,
+	                 http_fake_get(fake, 1)->body);
 }
 END_TEST
 
@@ -204,16 +208,15 @@ START_TEST(rate_limit_past_the_deadline_fails_unavailable)
 	mesh_err err;
 	char msg[512];
 
-	ck_assert_int_eq(http_fake_push(fake, "/hook", 429, "Retry-After: 20",
-	                                NULL, 0),
-	                 0);
+	ck_assert_int_eq(
+	    http_fake_push(fake, "/hook", 429, "Retry-After: 20", NULL, 0), 0);
 	json_t *data = json_pack("{s:s}", "message", "late");
 	mesh_sync_opts o = {.timeout_ms = 3000};
 	long long t0 = proc_now_ms();
-	json_t *r = mesh_sync_call("slack-notify", "send",
-	                           json_pack("{s:s, s:o}", "template", "alert",
-	                                     "data", data),
-	                           &o, &err, msg, sizeof msg);
+	json_t *r = mesh_sync_call(
+	    "slack-notify", "send",
+	    json_pack("{s:s, s:o}", "template", "alert", "data", data), &o,
+	    &err, msg, sizeof msg);
 	ck_assert_ptr_null(r);
 	ck_assert_int_eq(err, MESH_EUNAVAILABLE);
 	ck_assert_ptr_nonnull(strstr(msg, "rate limited"));
@@ -270,7 +273,8 @@ START_TEST(client_errors_never_retried)
 	ck_assert_int_eq(http_fake_count(fake), 1);
 
 	http_fake_push(fake, "/hook", 403, NULL, "invalid_token", 0);
-	r = send_msg("alert", "{\"message\": \"b\"}", NULL, &err, msg, sizeof msg);
+	r = send_msg("alert", "{\"message\": \"b\"}", NULL, &err, msg,
+	             sizeof msg);
 	ck_assert_ptr_null(r);
 	ck_assert_int_eq(err, MESH_EFORBIDDEN);
 	ck_assert_ptr_nonnull(strstr(msg, "invalid_token"));
@@ -300,8 +304,8 @@ START_TEST(repeat_within_a_minute_dropped)
 
 	/* Same text to another channel, or other text: both post. */
 	json_decref(send_ok("new_lead", lead, "ops"));
-	json_decref(send_ok("new_lead",
-	                    "{\"name\": \"Jo\", \"phone\": \"5125550101\"}", NULL));
+	json_decref(send_ok(
+	    "new_lead", "{\"name\": \"Jo\", \"phone\": \"5125550101\"}", NULL));
 	ck_assert_int_eq(http_fake_count(fake), 3);
 
 	/* The mark lives 60 s, under a SHA-256 key. */
@@ -320,9 +324,9 @@ START_TEST(no_webhook_logs_instead)
 {
 	proc_stop(pid, 5000);
 	start_notify(0);
-	json_t *r = send_ok("new_lead",
-	                    "{\"name\": \"Logged Lead\", \"phone\": \"5125550100\"}",
-	                    NULL);
+	json_t *r = send_ok(
+	    "new_lead",
+	    "{\"name\": \"Logged Lead\", \"phone\": \"5125550100\"}", NULL);
 	ck_assert(!flag(r, "sent"));
 	ck_assert(flag(r, "logged"));
 	json_decref(r);
@@ -363,7 +367,8 @@ START_TEST(webhook_url_is_never_logged)
 	snprintf(port, sizeof port, "127.0.0.1:%d", http_fake_port(fake));
 	while (fgets(line, sizeof line, f)) {
 		lines++;
-		ck_assert_msg(strstr(line, port) == NULL, "URL logged: %s", line);
+		ck_assert_msg(strstr(line, port) == NULL, "URL logged: %s",
+		              line);
 	}
 	fclose(f);
 	ck_assert_int_gt(lines, 2);
@@ -380,7 +385,8 @@ START_TEST(bad_requests_name_the_problem)
 	ck_assert_int_eq(err, MESH_EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "birthday"));
 
-	r = send_msg("new_lead", "{\"phone\": \"1\"}", NULL, &err, msg, sizeof msg);
+	r = send_msg("new_lead", "{\"phone\": \"1\"}", NULL, &err, msg,
+	             sizeof msg);
 	ck_assert_int_eq(err, MESH_EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "data.name"));
 
@@ -391,12 +397,13 @@ START_TEST(bad_requests_name_the_problem)
 
 	mesh_sync_opts o = {.timeout_ms = 5000};
 	r = mesh_sync_call("slack-notify", "send",
-	                   json_pack("{s:s}", "template", "alert"), &o, &err, msg,
-	                   sizeof msg);
+	                   json_pack("{s:s}", "template", "alert"), &o, &err,
+	                   msg, sizeof msg);
 	ck_assert_int_eq(err, MESH_EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "data"));
-	r = mesh_sync_call("slack-notify", "send", json_pack("{s:i}", "template", 3),
-	                   &o, &err, msg, sizeof msg);
+	r = mesh_sync_call("slack-notify", "send",
+	                   json_pack("{s:i}", "template", 3), &o, &err, msg,
+	                   sizeof msg);
 	ck_assert_int_eq(err, MESH_EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "template"));
 	ck_assert_int_eq(http_fake_count(fake), 0);
@@ -408,12 +415,15 @@ START_TEST(daily_digest_counts_today)
 	mesh_err err;
 	char msg[512];
 
-	json_decref(send_ok("new_lead", "{\"name\": \"A\", \"phone\": \"1\"}", NULL));
-	json_decref(send_ok("new_lead", "{\"name\": \"B\", \"phone\": \"2\"}", NULL));
-	json_decref(send_ok("payment", "{\"customer\": \"C\", \"amount\": 9}", NULL));
+	json_decref(
+	    send_ok("new_lead", "{\"name\": \"A\", \"phone\": \"1\"}", NULL));
+	json_decref(
+	    send_ok("new_lead", "{\"name\": \"B\", \"phone\": \"2\"}", NULL));
+	json_decref(
+	    send_ok("payment", "{\"customer\": \"C\", \"amount\": 9}", NULL));
 	mesh_sync_opts o = {.timeout_ms = 10000};
-	json_t *r = mesh_sync_call("slack-notify", "daily_digest", json_object(),
-	                           &o, &err, msg, sizeof msg);
+	json_t *r = mesh_sync_call("slack-notify", "daily_digest",
+	                           json_object(), &o, &err, msg, sizeof msg);
 	ck_assert_msg(err == MESH_OK, "%s", msg);
 	ck_assert(flag(r, "sent"));
 	json_decref(r);
@@ -427,17 +437,18 @@ START_TEST(daily_digest_counts_today)
 
 	/* Another day: nothing. */
 	r = mesh_sync_call("slack-notify", "daily_digest",
-	                   json_pack("{s:s}", "date", "2001-01-01"), &o, &err, msg,
-	                   sizeof msg);
+	                   json_pack("{s:s}", "date", "2001-01-01"), &o, &err,
+	                   msg, sizeof msg);
 	ck_assert_msg(err == MESH_OK, "%s", msg);
 	json_decref(r);
 	b = body_of(4);
-	ck_assert_str_eq(text_of(b), "*Daily digest for 2001-01-01*: nothing was sent");
+	ck_assert_str_eq(text_of(b),
+	                 "*Daily digest for 2001-01-01*: nothing was sent");
 	json_decref(b);
 
 	r = mesh_sync_call("slack-notify", "daily_digest",
-	                   json_pack("{s:s}", "date", "July 1st"), &o, &err, msg,
-	                   sizeof msg);
+	                   json_pack("{s:s}", "date", "July 1st"), &o, &err,
+	                   msg, sizeof msg);
 	ck_assert_int_eq(err, MESH_EINVAL);
 	ck_assert_ptr_nonnull(strstr(msg, "date"));
 }
@@ -453,7 +464,8 @@ static void wait_group(const char *topic)
 	long long until = proc_now_ms() + 5000;
 
 	for (;;) {
-		redisReply *r = redis_server_cmd(rs, "XINFO GROUPS events:%s", topic);
+		redisReply *r =
+		    redis_server_cmd(rs, "XINFO GROUPS events:%s", topic);
 		int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0;
 		if (r)
 			freeReplyObject(r);
@@ -489,8 +501,8 @@ static const char *publish(const char *topic, const char *payload,
 /* Pending (delivered, not acknowledged) entries of slack-notify's group. */
 static long long pending(const char *topic)
 {
-	redisReply *r = redis_server_cmd(rs, "XPENDING events:%s slack-notify",
-	                                 topic);
+	redisReply *r =
+	    redis_server_cmd(rs, "XPENDING events:%s slack-notify", topic);
 	long long n = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0
 	                  ? r->element[0]->integer
 	                  : -1;
@@ -505,14 +517,16 @@ static int wait_acked(const char *topic, const char *id, int timeout_ms)
 	long long until = proc_now_ms() + timeout_ms;
 
 	while (proc_now_ms() < until) {
-		redisReply *r = redis_server_cmd(rs, "XINFO GROUPS events:%s", topic);
+		redisReply *r =
+		    redis_server_cmd(rs, "XINFO GROUPS events:%s", topic);
 		int read = 0;
-		for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY &&
-		                   i < r->elements;
+		for (size_t i = 0;
+		     r && r->type == REDIS_REPLY_ARRAY && i < r->elements;
 		     i++) {
 			redisReply *g = r->element[i];
 			for (size_t k = 0; k + 1 < g->elements; k += 2)
-				if (strcmp(g->element[k]->str, "last-delivered-id") == 0 &&
+				if (strcmp(g->element[k]->str,
+				           "last-delivered-id") == 0 &&
 				    strcmp(g->element[k + 1]->str, id) == 0)
 					read = 1;
 		}
@@ -526,7 +540,8 @@ static int wait_acked(const char *topic, const char *id, int timeout_ms)
 }
 
 static const char lead_event[] =
-    "{\"id\": \"L-1001\", \"name\": \"Eve <!here>\", \"phone\": \"+15125550123\","
+    "{\"id\": \"L-1001\", \"name\": \"Eve <!here>\", \"phone\": "
+    "\"+15125550123\","
     " \"email\": \"eve@example.com\", \"address\": {\"one_line\": \"9 Elm St,"
     " Austin, TX 78702\", \"city\": \"Austin\", \"state\": \"TX\", \"zip\":"
     " \"78702\"}, \"created_at\": \"2025-07-01T08:00:00Z\"}";
@@ -537,8 +552,9 @@ START_TEST(lead_created_posts_new_lead)
 	const char *id = publish("lead.created", lead_event, "req-ev-1");
 	ck_assert_int_eq(http_fake_wait(fake, 1, 5000), 0);
 	json_t *b = body_of(0);
-	ck_assert_ptr_nonnull(strstr(text_of(b), "*New Lead!*\nEve &lt;!here&gt; "
-	                                         "- +15125550123"));
+	ck_assert_ptr_nonnull(strstr(text_of(b),
+	                             "*New Lead!*\nEve &lt;!here&gt; "
+	                             "- +15125550123"));
 	ck_assert_ptr_nonnull(strstr(text_of(b), "9 Elm St, Austin, TX 78702"));
 	ck_assert_ptr_nonnull(strstr(text_of(b), "Lead L-1001"));
 	json_decref(b);
@@ -558,10 +574,11 @@ START_TEST(other_topics)
 	wait_group("payment.succeeded");
 	wait_group("alert");
 	/* A warm lead is not announced; a hot one is. */
-	const char *id = publish("lead.scored",
-	                         "{\"lead_id\": \"L-2\", \"score\": 40, \"tier\": "
-	                         "\"warm\"}",
-	                         "r2");
+	const char *id =
+	    publish("lead.scored",
+	            "{\"lead_id\": \"L-2\", \"score\": 40, \"tier\": "
+	            "\"warm\"}",
+	            "r2");
 	ck_assert_int_eq(wait_acked("lead.scored", id, 5000), 0);
 	ck_assert_int_eq(http_fake_count(fake), 0);
 	publish("lead.scored",
@@ -570,7 +587,8 @@ START_TEST(other_topics)
 	        "r3");
 	ck_assert_int_eq(http_fake_wait(fake, 1, 5000), 0);
 	json_t *b = body_of(0);
-	ck_assert_ptr_nonnull(strstr(text_of(b), "*Hot Lead!* Hal scored 93/100"));
+	ck_assert_ptr_nonnull(
+	    strstr(text_of(b), "*Hot Lead!* Hal scored 93/100"));
 	json_decref(b);
 
 	publish("payment.succeeded",
@@ -628,7 +646,8 @@ START_TEST(kill_mid_delivery_loses_nothing)
 	start_notify(1);
 	ck_assert_int_eq(http_fake_wait(fake, 2, 10000), 0);
 	ck_assert_int_eq(wait_acked("lead.created", id_copy, 10000), 0);
-	ck_assert_str_eq(http_fake_get(fake, 1)->body, http_fake_get(fake, 0)->body);
+	ck_assert_str_eq(http_fake_get(fake, 1)->body,
+	                 http_fake_get(fake, 0)->body);
 }
 END_TEST
 

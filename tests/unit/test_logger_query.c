@@ -95,7 +95,8 @@ END_TEST
 
 START_TEST(bad_arguments)
 {
-	parse_bad("{\"level\": \"loud\"}", "level: expected debug, info, warn or error");
+	parse_bad("{\"level\": \"loud\"}",
+	          "level: expected debug, info, warn or error");
 	parse_bad("{\"level\": 3}", "level");
 	parse_bad("{\"service\": 5}", "service");
 	parse_bad("{\"since_ms\": \"yesterday\"}", "since_ms");
@@ -137,7 +138,8 @@ END_TEST
 START_TEST(matching)
 {
 	json_t *a = rec("gateway", "info", "r1", "2025-07-01T08:00:00.000Z");
-	json_t *b = rec("slack-notify", "error", "r2", "2025-07-01T09:00:00.000Z");
+	json_t *b =
+	    rec("slack-notify", "error", "r2", "2025-07-01T09:00:00.000Z");
 	json_t *c = rec("slack-notify", "debug", NULL, "garbage");
 
 	ck_assert_int_eq(parse("{}"), 0);

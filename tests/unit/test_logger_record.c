@@ -45,11 +45,13 @@ START_TEST(bad_records_say_why)
 	    {"null", "record: expected an object"},
 	    {"{\"level\": \"info\", \"service\": \"s\", \"msg\": \"m\"}",
 	     "ts: expected a string"},
-	    {"{\"ts\": 5, \"level\": \"info\", \"service\": \"s\", \"msg\": \"m\"}",
+	    {"{\"ts\": 5, \"level\": \"info\", \"service\": \"s\", \"msg\": "
+	     "\"m\"}",
 	     "ts: expected a string"},
 	    {"{\"ts\": \"t\", \"service\": \"s\", \"msg\": \"m\"}",
 	     "level: expected a string"},
-	    {"{\"ts\": \"t\", \"level\": \"loud\", \"service\": \"s\", \"msg\": "
+	    {"{\"ts\": \"t\", \"level\": \"loud\", \"service\": \"s\", "
+	     "\"msg\": "
 	     "\"m\"}",
 	     "level: expected debug, info, warn or error"},
 	    {"{\"ts\": \"t\", \"level\": \"info\", \"msg\": \"m\"}",
@@ -59,10 +61,12 @@ START_TEST(bad_records_say_why)
 	     "service: expected 1-64 characters"},
 	    {"{\"ts\": \"t\", \"level\": \"info\", \"service\": \"s\"}",
 	     "msg: expected a string"},
-	    {"{\"ts\": \"t\", \"level\": \"info\", \"service\": \"s\", \"msg\": "
+	    {"{\"ts\": \"t\", \"level\": \"info\", \"service\": \"s\", "
+	     "\"msg\": "
 	     "{}}",
 	     "msg: expected a string"},
-	    {"{\"ts\": \"t\", \"level\": \"info\", \"service\": \"s\", \"msg\": "
+	    {"{\"ts\": \"t\", \"level\": \"info\", \"service\": \"s\", "
+	     "\"msg\": "
 	     "\"m\", \"request_id\": 7}",
 	     "request_id"},
 	};

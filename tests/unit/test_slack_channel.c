@@ -19,8 +19,10 @@ START_TEST(env_names)
 	ck_assert_int_eq(slack_channel_env("Alerts_2", b, sizeof b), 0);
 	ck_assert_str_eq(b, "SLACK_WEBHOOK_URL_ALERTS_2");
 	/* Exactly big enough, then one byte short. */
-	ck_assert_int_eq(slack_channel_env("ab", b, strlen("SLACK_WEBHOOK_URL_AB") + 1), 0);
-	ck_assert_int_eq(slack_channel_env("ab", b, strlen("SLACK_WEBHOOK_URL_AB")), -1);
+	ck_assert_int_eq(
+	    slack_channel_env("ab", b, strlen("SLACK_WEBHOOK_URL_AB") + 1), 0);
+	ck_assert_int_eq(
+	    slack_channel_env("ab", b, strlen("SLACK_WEBHOOK_URL_AB")), -1);
 	ck_assert_int_eq(slack_channel_env(NULL, b, 5), -1);
 	ck_assert_int_eq(slack_channel_env("a b", b, sizeof b), -1);
 }
@@ -48,9 +50,9 @@ END_TEST
 
 START_TEST(webhook_urls)
 {
-	ck_assert_int_eq(slack_webhook_url_valid(
-	                     "https://hooks.slack.com/services/T/B/x"),
-	                 1);
+	ck_assert_int_eq(
+	    slack_webhook_url_valid("https://hooks.slack.com/services/T/B/x"),
+	    1);
 	ck_assert_int_eq(slack_webhook_url_valid("http://127.0.0.1:8/hook"), 1);
 	ck_assert_int_eq(slack_webhook_url_valid("https://"), 0);
 	ck_assert_int_eq(slack_webhook_url_valid("https:///path"), 0);

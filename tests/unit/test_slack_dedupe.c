@@ -15,7 +15,9 @@ START_TEST(known_digest)
 	/* SHA-256 of "\0abc" (default channel, text "abc"), computed with
 	 * printf '\0abc' | sha256sum. */
 	ck_assert_int_eq(slack_dedupe_digest(NULL, "abc", hex), 0);
-	ck_assert_str_eq(hex, "609f6e36d2405585188d5cfd761f407c7cc46a7d3f314c88270469dde315fcd1");
+	ck_assert_str_eq(
+	    hex,
+	    "609f6e36d2405585188d5cfd761f407c7cc46a7d3f314c88270469dde315fcd1");
 	ck_assert_uint_eq(strlen(hex), SLACK_DEDUPE_HEX);
 }
 END_TEST

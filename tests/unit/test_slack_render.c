@@ -60,8 +60,10 @@ START_TEST(new_lead_reads_like_the_seed)
 	                      " \"created_at\": \"2025-07-01T08:00:00Z\"}");
 	const char *t = text_of(m);
 
-	ck_assert_ptr_nonnull(strstr(t, "*New Lead!*\nJane Seller - +15125550100"));
-	ck_assert_ptr_nonnull(strstr(t, "Address: 12 Oak St, Austin, TX 78701"));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "*New Lead!*\nJane Seller - +15125550100"));
+	ck_assert_ptr_nonnull(
+	    strstr(t, "Address: 12 Oak St, Austin, TX 78701"));
 	ck_assert_ptr_nonnull(strstr(t, "Email: jane@example.com"));
 	ck_assert_ptr_nonnull(strstr(t, "Lead L-17"));
 	/* No valuation or score given: none shown. */
@@ -87,11 +89,11 @@ END_TEST
 
 START_TEST(new_lead_shows_valuation_and_score_when_present)
 {
-	json_t *m = render_ok(
-	    "new_lead",
-	    "{\"name\": \"Jo\", \"phone\": \"5125550100\","
-	    " \"valuation\": {\"value\": 312000, \"low\": 290000,"
-	    " \"high\": 335000}, \"score\": 87, \"tier\": \"hot\"}");
+	json_t *m =
+	    render_ok("new_lead",
+	              "{\"name\": \"Jo\", \"phone\": \"5125550100\","
+	              " \"valuation\": {\"value\": 312000, \"low\": 290000,"
+	              " \"high\": 335000}, \"score\": 87, \"tier\": \"hot\"}");
 	ck_assert_ptr_nonnull(strstr(text_of(m), "Est. value: $312,000 "
 	                                         "($290,000 - $335,000)"));
 	ck_assert_ptr_nonnull(strstr(text_of(m), "Score: 87 (hot)"));
@@ -120,7 +122,8 @@ START_TEST(channel_mention_is_escaped)
 	                                  " \"phone\": \"<@U123>\"}");
 	char *b = blocks_text(m);
 
-	ck_assert_ptr_nonnull(strstr(text_of(m), "&lt;!channel&gt; - &lt;@U123&gt;"));
+	ck_assert_ptr_nonnull(
+	    strstr(text_of(m), "&lt;!channel&gt; - &lt;@U123&gt;"));
 	ck_assert_ptr_null(strstr(text_of(m), "<!channel>"));
 	ck_assert_ptr_null(strstr(b, "<!channel>"));
 	ck_assert_ptr_null(strstr(b, "<@U123>"));
@@ -214,13 +217,12 @@ START_TEST(money_format)
 	ck_assert_str_eq(b, "$1,234,567.89");
 	ck_assert_int_eq(slack_format_money(-49.5, 1, b, sizeof b), 0);
 	ck_assert_str_eq(b, "-$49.50");
-	ck_assert_int_eq(slack_format_money(SLACK_MONEY_MAX_DOLLARS, 0, b,
-	                                    sizeof b),
-	                 0);
+	ck_assert_int_eq(
+	    slack_format_money(SLACK_MONEY_MAX_DOLLARS, 0, b, sizeof b), 0);
 	ck_assert_str_eq(b, "$1,000,000,000,000");
-	ck_assert_int_eq(slack_format_money(SLACK_MONEY_MAX_DOLLARS * 1.01, 0,
-	                                    b, sizeof b),
-	                 -1);
+	ck_assert_int_eq(
+	    slack_format_money(SLACK_MONEY_MAX_DOLLARS * 1.01, 0, b, sizeof b),
+	    -1);
 	ck_assert_int_eq(slack_format_money(1.0 / 0.0, 0, b, sizeof b), -1);
 	ck_assert_int_eq(slack_format_money(1000, 1, b, 6), -1);
 }
@@ -232,9 +234,11 @@ START_TEST(payment_alert_offer_hot)
 	                                 " \"amount\": 49}");
 	ck_assert_str_eq(text_of(m), "*Payment!* Acme Homes paid $49.00");
 	json_decref(m);
-	m = render_ok("payment", "{\"customer_email\": \"a@b.co\","
-	                         " \"amount_cents\": 19900, \"plan\": \"pro\"}");
-	ck_assert_ptr_nonnull(strstr(text_of(m), "a@b.co paid $199.00\nPlan: pro"));
+	m = render_ok("payment",
+	              "{\"customer_email\": \"a@b.co\","
+	              " \"amount_cents\": 19900, \"plan\": \"pro\"}");
+	ck_assert_ptr_nonnull(
+	    strstr(text_of(m), "a@b.co paid $199.00\nPlan: pro"));
 	json_decref(m);
 	m = render_ok("payment", "{\"customer\": \"X\", \"amount\": 10,"
 	                         " \"currency\": \"eur\"}");
@@ -257,10 +261,12 @@ START_TEST(payment_alert_offer_hot)
 	    strstr(text_of(m), "Red flags: short close, no earnest money"));
 	json_decref(m);
 
-	m = render_ok("hot_lead", "{\"lead_id\": 42, \"score\": 91,"
-	                          " \"tier\": \"hot\", \"factors\":"
-	                          " [\"foreclosure\", {\"label\": \"equity\"}]}");
-	ck_assert_ptr_nonnull(strstr(text_of(m), "*Hot Lead!* Lead 42 scored 91/100"));
+	m = render_ok("hot_lead",
+	              "{\"lead_id\": 42, \"score\": 91,"
+	              " \"tier\": \"hot\", \"factors\":"
+	              " [\"foreclosure\", {\"label\": \"equity\"}]}");
+	ck_assert_ptr_nonnull(
+	    strstr(text_of(m), "*Hot Lead!* Lead 42 scored 91/100"));
 	ck_assert_ptr_nonnull(strstr(text_of(m), "Why: foreclosure, equity"));
 	json_decref(m);
 }
@@ -268,12 +274,13 @@ END_TEST
 
 START_TEST(digest_text)
 {
-	json_t *m = render_ok("daily_digest",
-	                      "{\"date\": \"2025-07-01\", \"counts\":"
-	                      " {\"new_lead\": 7, \"payment\": 1,"
-	                      " \"hot_lead\": 0, \"bogus\": 99}}");
-	ck_assert_str_eq(text_of(m), "*Daily digest for 2025-07-01*: 8 messages "
-	                             "sent\nnew_lead: 7\npayment: 1");
+	json_t *m =
+	    render_ok("daily_digest", "{\"date\": \"2025-07-01\", \"counts\":"
+	                              " {\"new_lead\": 7, \"payment\": 1,"
+	                              " \"hot_lead\": 0, \"bogus\": 99}}");
+	ck_assert_str_eq(text_of(m),
+	                 "*Daily digest for 2025-07-01*: 8 messages "
+	                 "sent\nnew_lead: 7\npayment: 1");
 	json_t *fields = json_object_get(
 	    json_array_get(json_object_get(m, "blocks"), 1), "fields");
 	ck_assert_int_eq(json_array_size(fields), 2);
@@ -285,7 +292,8 @@ START_TEST(digest_text)
 	                             "sent\nalert: 1");
 	json_decref(m);
 
-	m = render_ok("daily_digest", "{\"date\": \"2025-07-03\", \"counts\": {}}");
+	m = render_ok("daily_digest",
+	              "{\"date\": \"2025-07-03\", \"counts\": {}}");
 	ck_assert_str_eq(text_of(m),
 	                 "*Daily digest for 2025-07-03*: nothing was sent");
 	/* No fields: no empty fields section (Slack refuses one). */
@@ -294,7 +302,8 @@ START_TEST(digest_text)
 
 	render_bad("daily_digest", "{\"counts\": {}}", "data.date");
 	render_bad("daily_digest", "{\"date\": \"x\"}", "data.counts");
-	render_bad("daily_digest", "{\"date\": \"x\", \"counts\": {\"alert\": -1}}",
+	render_bad("daily_digest",
+	           "{\"date\": \"x\", \"counts\": {\"alert\": -1}}",
 	           "data.counts.alert");
 }
 END_TEST
@@ -312,20 +321,27 @@ START_TEST(errors_name_what_is_wrong)
 	ck_assert_str_eq(err, "data: expected an object");
 	json_decref(d);
 
-	render_bad("new_lead", "{\"phone\": \"1\"}", "data.name: required by new_lead");
-	render_bad("new_lead", "{\"name\": \"\", \"phone\": \"1\"}", "data.name");
-	render_bad("new_lead", "{\"name\": \"Jo\"}", "data.phone or data.email");
+	render_bad("new_lead", "{\"phone\": \"1\"}",
+	           "data.name: required by new_lead");
+	render_bad("new_lead", "{\"name\": \"\", \"phone\": \"1\"}",
+	           "data.name");
+	render_bad("new_lead", "{\"name\": \"Jo\"}",
+	           "data.phone or data.email");
 	render_bad("new_lead", "{\"name\": 42, \"phone\": \"1\"}",
 	           "data.name: expected a string");
-	render_bad("new_lead", "{\"name\": \"Jo\", \"phone\": \"1\", \"score\": \"x\"}",
+	render_bad("new_lead",
+	           "{\"name\": \"Jo\", \"phone\": \"1\", \"score\": \"x\"}",
 	           "data.score: expected a number");
-	render_bad("new_lead", "{\"name\": \"Jo\", \"phone\": \"1\", \"address\": 7}",
+	render_bad("new_lead",
+	           "{\"name\": \"Jo\", \"phone\": \"1\", \"address\": 7}",
 	           "data.address");
-	render_bad("new_lead", "{\"name\": \"Jo\", \"phone\": \"1\", \"valuation\": 1e13}",
+	render_bad("new_lead",
+	           "{\"name\": \"Jo\", \"phone\": \"1\", \"valuation\": 1e13}",
 	           "data.valuation: out of range");
 	render_bad("hot_lead", "{\"name\": \"Jo\"}", "data.score");
 	render_bad("hot_lead", "{\"score\": 90}", "data.name or data.lead_id");
-	render_bad("hot_lead", "{\"score\": 90, \"name\": \"a\", \"factors\": [1]}",
+	render_bad("hot_lead",
+	           "{\"score\": 90, \"name\": \"a\", \"factors\": [1]}",
 	           "data.factors[0]");
 	render_bad("payment", "{\"amount\": 5}", "data.customer");
 	render_bad("payment", "{\"customer\": \"x\"}", "data.amount");

@@ -19,10 +19,10 @@ START_TEST(success_is_delivered)
 		    slack_retry_decide(MESH_OK, st, NULL, 1, AMPLE).action,
 		    SLACK_DELIVERED);
 	/* Even on the last attempt with no time left. */
-	ck_assert_int_eq(slack_retry_decide(MESH_OK, 200, NULL,
-	                                    SLACK_MAX_ATTEMPTS, 0)
-	                     .action,
-	                 SLACK_DELIVERED);
+	ck_assert_int_eq(
+	    slack_retry_decide(MESH_OK, 200, NULL, SLACK_MAX_ATTEMPTS, 0)
+	        .action,
+	    SLACK_DELIVERED);
 }
 END_TEST
 
@@ -64,10 +64,14 @@ START_TEST(retry_after_parsing)
 	                 SLACK_RETRY_AFTER_MAX_MS);
 	ck_assert_int_eq(slack_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"),
 	                 SLACK_RETRY_AFTER_DEFAULT_MS);
-	ck_assert_int_eq(slack_retry_after_ms("-5"), SLACK_RETRY_AFTER_DEFAULT_MS);
-	ck_assert_int_eq(slack_retry_after_ms("5s"), SLACK_RETRY_AFTER_DEFAULT_MS);
-	ck_assert_int_eq(slack_retry_after_ms(""), SLACK_RETRY_AFTER_DEFAULT_MS);
-	ck_assert_int_eq(slack_retry_after_ms(NULL), SLACK_RETRY_AFTER_DEFAULT_MS);
+	ck_assert_int_eq(slack_retry_after_ms("-5"),
+	                 SLACK_RETRY_AFTER_DEFAULT_MS);
+	ck_assert_int_eq(slack_retry_after_ms("5s"),
+	                 SLACK_RETRY_AFTER_DEFAULT_MS);
+	ck_assert_int_eq(slack_retry_after_ms(""),
+	                 SLACK_RETRY_AFTER_DEFAULT_MS);
+	ck_assert_int_eq(slack_retry_after_ms(NULL),
+	                 SLACK_RETRY_AFTER_DEFAULT_MS);
 }
 END_TEST
 
@@ -76,18 +80,19 @@ START_TEST(server_errors_back_off_exponentially)
 	int64_t want = SLACK_BACKOFF_FIRST_MS;
 
 	for (int a = 1; a < SLACK_MAX_ATTEMPTS; a++, want *= 2) {
-		slack_decision d = slack_retry_decide(MESH_OK, 503, NULL, a, AMPLE);
+		slack_decision d =
+		    slack_retry_decide(MESH_OK, 503, NULL, a, AMPLE);
 		ck_assert_int_eq(d.action, SLACK_RETRY);
 		ck_assert_int_eq(d.delay_ms, want);
 	}
-	ck_assert_int_eq(slack_retry_decide(MESH_OK, 500, NULL, 1, AMPLE).delay_ms,
-	                 250);
-	ck_assert_int_eq(slack_retry_decide(MESH_OK, 502, NULL, 2, AMPLE).delay_ms,
-	                 500);
-	ck_assert_int_eq(slack_retry_decide(MESH_OK, 599, NULL, 3, AMPLE).delay_ms,
-	                 1000);
-	slack_decision d = slack_retry_decide(MESH_OK, 500, NULL,
-	                                      SLACK_MAX_ATTEMPTS, AMPLE);
+	ck_assert_int_eq(
+	    slack_retry_decide(MESH_OK, 500, NULL, 1, AMPLE).delay_ms, 250);
+	ck_assert_int_eq(
+	    slack_retry_decide(MESH_OK, 502, NULL, 2, AMPLE).delay_ms, 500);
+	ck_assert_int_eq(
+	    slack_retry_decide(MESH_OK, 599, NULL, 3, AMPLE).delay_ms, 1000);
+	slack_decision d =
+	    slack_retry_decide(MESH_OK, 500, NULL, SLACK_MAX_ATTEMPTS, AMPLE);
 	ck_assert_int_eq(d.action, SLACK_FAIL);
 	ck_assert_int_eq(d.err, MESH_EUNAVAILABLE);
 	ck_assert_ptr_nonnull(strstr(d.reason, "status 500"));
@@ -103,7 +108,8 @@ START_TEST(timeouts_and_unreachable_are_retried)
 	d = slack_retry_decide(MESH_EUNAVAILABLE, 0, NULL, 2, AMPLE);
 	ck_assert_int_eq(d.action, SLACK_RETRY);
 	ck_assert_int_eq(d.delay_ms, 500);
-	d = slack_retry_decide(MESH_ETIMEOUT, 0, NULL, SLACK_MAX_ATTEMPTS, AMPLE);
+	d = slack_retry_decide(MESH_ETIMEOUT, 0, NULL, SLACK_MAX_ATTEMPTS,
+	                       AMPLE);
 	ck_assert_int_eq(d.action, SLACK_FAIL);
 	ck_assert_int_eq(d.err, MESH_EUNAVAILABLE);
 	ck_assert_ptr_nonnull(strstr(d.reason, "timed out"));
@@ -119,17 +125,17 @@ START_TEST(client_errors_fail_at_once)
 		long status;
 		mesh_err err;
 	} cases[] = {
-	    {400, MESH_EINVAL},     {401, MESH_EFORBIDDEN},
-	    {403, MESH_EFORBIDDEN}, {404, MESH_EFORBIDDEN},
-	    {405, MESH_EINVAL},     {410, MESH_EFORBIDDEN},
-	    {413, MESH_ETOOLARGE},  {422, MESH_EINVAL},
-	    {499, MESH_EINVAL},     {302, MESH_EUNAVAILABLE},
+	    {400, MESH_EINVAL},       {401, MESH_EFORBIDDEN},
+	    {403, MESH_EFORBIDDEN},   {404, MESH_EFORBIDDEN},
+	    {405, MESH_EINVAL},       {410, MESH_EFORBIDDEN},
+	    {413, MESH_ETOOLARGE},    {422, MESH_EINVAL},
+	    {499, MESH_EINVAL},       {302, MESH_EUNAVAILABLE},
 	    {100, MESH_EUNAVAILABLE},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		/* On the first attempt, with all the time in the world. */
-		slack_decision d = slack_retry_decide(MESH_OK, cases[i].status,
-		                                      "1", 1, AMPLE);
+		slack_decision d =
+		    slack_retry_decide(MESH_OK, cases[i].status, "1", 1, AMPLE);
 		ck_assert_msg(d.action == SLACK_FAIL, "status %ld retried",
 		              cases[i].status);
 		ck_assert_int_eq(d.err, cases[i].err);
