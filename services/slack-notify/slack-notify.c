@@ -77,6 +77,14 @@ static const char *channel_name(const job *j)
 	return j->channel[0] ? j->channel : "default";
 }
 
+/* The job's identity for a log line (mesh_log borrows it: caller
+ * decrefs). */
+static json_t *job_fields(const job *j)
+{
+	return json_pack("{s:s, s:s, s:i}", "template", j->tmpl, "channel",
+	                 channel_name(j), "attempts", j->attempts);
+}
+
 static void job_reply(job *j, int sent, int duplicate)
 {
 	if (j->event)
@@ -101,11 +109,11 @@ static void job_fail(job *j, mesh_err err, const char *msg)
 	                err == MESH_ETOOLARGE;
 
 	if (j->event && permanent) {
-		mesh_log(j->req, MESH_LOG_ERROR,
-		         json_pack("{s:s, s:s}", "template", j->tmpl, "channel",
-		                   channel_name(j)),
+		json_t *fields = job_fields(j);
+		mesh_log(j->req, MESH_LOG_ERROR, fields,
 		         "%s not delivered, dropped: %s: %s",
 		         mesh_req_method(j->req), mesh_strerror(err), msg);
+		json_decref(fields);
 		mesh_reply(j->req, NULL);
 	} else {
 		mesh_fail(j->req, err, "%s", msg);
@@ -158,11 +166,10 @@ static void responded(void *arg, mesh_err err, const char *msg,
 	    err, status, retry_after, j->attempts, mesh_req_time_left(j->req));
 
 	if (d.action == SLACK_DELIVERED) {
-		mesh_log(j->req, MESH_LOG_INFO,
-		         json_pack("{s:s, s:s, s:i}", "template", j->tmpl,
-		                   "channel", channel_name(j), "attempts",
-		                   j->attempts),
+		json_t *fields = job_fields(j);
+		mesh_log(j->req, MESH_LOG_INFO, fields,
 		         "slack: %s delivered to %s", j->tmpl, channel_name(j));
+		json_decref(fields);
 		job_record(j);
 		return;
 	}
@@ -179,6 +186,9 @@ static void responded(void *arg, mesh_err err, const char *msg,
 		         j->attempts, what, (long long)d.delay_ms);
 		if (!j->timer)
 			j->timer = evtimer_new(mesh_loop(), retry_timer, j);
+		/* The loop's cached time is from before this callback ran:
+		 * without a fresh one the wait could end a little early. */
+		event_base_update_cache_time(mesh_loop());
 		if (!j->timer || evtimer_add(j->timer, &tv) != 0) {
 			job_fail(j, MESH_EINTERNAL,
 			         "cannot arm the retry timer");
@@ -243,11 +253,12 @@ static void checked(void *arg, mesh_err err, const char *msg, json_t *reply)
 	}
 	if (!j->url) {
 		j->logged = 1;
-		mesh_log(j->req, MESH_LOG_INFO,
-		         json_pack("{s:s, s:s, s:s}", "template", j->tmpl,
-		                   "channel", channel_name(j), "text", j->text),
+		json_t *fields = job_fields(j);
+		json_object_set_new(fields, "text", json_string(j->text));
+		mesh_log(j->req, MESH_LOG_INFO, fields,
 		         "slack (no webhook configured for %s): %s",
 		         channel_name(j), j->text);
+		json_decref(fields);
 		job_record(j);
 		return;
 	}
