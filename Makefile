@@ -60,6 +60,8 @@ FUZZ := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 .PHONY: all test unit integration asan deps lint format run seed clean \
 	valgrind bench fuzz fuzz-smoke
 .DEFAULT_GOAL := all
+# Keep objects of test binaries: they are intermediate to make, not to us.
+.SECONDARY:
 
 all: $(LIB) $(SVC_BINS) $(TOOL_BINS)
 
@@ -120,7 +122,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer, in a
 # build tree of their own so the two never mix objects.
 asan:
-	$(MAKE) BUILD=build-asan BIN=build-asan/bin OPT="-O1 -g" \
+	$(MAKE) -j2 BUILD=build-asan BIN=build-asan/bin OPT="-O1 -g" \
 		SAN="$(ASAN_FLAGS)" test
 
 # Benchmarks are never part of make test: they print ratios against
@@ -130,15 +132,20 @@ bench: all $(BENCH) $(DAEMONS)
 
 # libFuzzer targets: tests/fuzz/fuzz_<x>.c against the whole of libmesh,
 # built with clang under ASan+UBSan in a tree of their own.
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ilibmesh/include -Ilibmesh/src \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Ilibmesh/include -Ilibmesh/src -Iservices \
 	$(PKG_CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 60
 
-build-fuzz/libmesh/%.o: libmesh/%.c
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o) $(LOGIC_SRC:%.c=build-fuzz/%.o)
+
+build-fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRC:%.c=build-fuzz/%.o)
+build-fuzz/libfuzzdeps.a: $(FUZZ_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libfuzzdeps.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 fuzz: $(FUZZ)
@@ -151,7 +158,7 @@ valgrind: $(UNIT)
 
 DEB_PKGS := build-essential pkg-config libevent-dev libjansson-dev \
 	libhiredis-dev libcurl4-openssl-dev libssl-dev uuid-dev check \
-	redis-server clang clang-format cppcheck valgrind curl
+	redis-server clang clang-format cppcheck valgrind curl libclang-rt-14-dev
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -170,7 +177,8 @@ lint:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 	cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 		--enable=warning,performance,portability \
-		-Ilibmesh/include -Ilibmesh/src $(FORMAT_SRC)
+		--suppress=unknownMacro -Ilibmesh/include -Ilibmesh/src \
+		$(FORMAT_SRC)
 
 format:
 	clang-format -i $(FORMAT_SRC)

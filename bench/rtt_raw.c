@@ -57,7 +57,8 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		close(sv[0]);
 		while (full_read(sv[1], buf, sizeof buf) == 0)
-			if (write(sv[1], buf, sizeof buf) != (ssize_t)sizeof buf)
+			if (write(sv[1], buf, sizeof buf) !=
+			    (ssize_t)sizeof buf)
 				break;
 		_exit(0);
 	}

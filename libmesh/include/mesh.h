@@ -175,9 +175,12 @@ void mesh_publish(mesh_req *parent, const char *topic, json_t *event,
 typedef void (*mesh_kv_fn)(void *arg, mesh_err err, const char *msg,
                            json_t *reply);
 
-/* A key in this service's namespace: "<service>:<part>:<part>...". Returns a
- * static buffer good until the next call; NULL when it would not fit. */
-const char *mesh_kv_key(const char *part, ...) __attribute__((sentinel));
+/* A key in this service's namespace: mesh_kv_key("lead", id) is
+ * "<service>:lead:<id>". Returns a static buffer good until the next call;
+ * NULL when it would not fit. (A macro, so the parts list ends itself.) */
+#define mesh_kv_key(...)                                                       \
+	mesh_kv_key_parts((const char *const[]){__VA_ARGS__, 0})
+const char *mesh_kv_key_parts(const char *const *parts);
 
 /* Runs one command given as argc strings (binary safe with lens, NULL lens
  * means NUL-terminated). Callers name keys with mesh_kv_key(). */
@@ -230,6 +233,14 @@ long mesh_http_status(const mesh_http_response *resp);
 const char *mesh_http_body(const mesh_http_response *resp, size_t *len);
 /* A response header's value (case-insensitive name), NULL when absent. */
 const char *mesh_http_header(const mesh_http_response *resp, const char *name);
+
+/* ---- Phone numbers (leads and SMS both need them) ---------------------- */
+
+/* A US phone number in E.164 ("+15125550142"). 0, or -1 with *why a static
+ * message a person can act on ("phone: expected 10 digits, got 9"). */
+int mesh_phone_e164(const char *in, char out[16], const char **why);
+/* Whether s is any valid E.164 number. */
+int mesh_phone_is_e164(const char *s);
 
 /* ---- Logging ---------------------------------------------------------------
  */

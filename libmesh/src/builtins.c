@@ -24,17 +24,17 @@ static void builtin_health(mesh_req *req, json_t *args)
 	const char *redis = !k ? "none" : kv_is_connected(k) ? "up" : "down";
 
 	(void)args;
-	mesh_reply(req,
-	           json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:I, s:I}",
-	                     "status", service_draining() ? "draining" : "ok",
-	                     "service", mesh_service_name(), "instance",
-	                     config_get()->instance, "pid", (int)getpid(),
-	                     "uptime_ms",
-	                     (json_int_t)(runtime_now_ms() - service_started_ms()),
-	                     "redis", redis, "in_flight",
-	                     (json_int_t)(srv ? server_in_flight(srv) : 0),
-	                     "connections",
-	                     (json_int_t)(srv ? server_connections(srv) : 0)));
+	mesh_reply(
+	    req,
+	    json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:I, s:I}", "status",
+	              service_draining() ? "draining" : "ok", "service",
+	              mesh_service_name(), "instance", config_get()->instance,
+	              "pid", (int)getpid(), "uptime_ms",
+	              (json_int_t)(runtime_now_ms() - service_started_ms()),
+	              "redis", redis, "in_flight",
+	              (json_int_t)(srv ? server_in_flight(srv) : 0),
+	              "connections",
+	              (json_int_t)(srv ? server_connections(srv) : 0)));
 }
 
 static void builtin_metrics(mesh_req *req, json_t *args)
@@ -42,16 +42,15 @@ static void builtin_metrics(mesh_req *req, json_t *args)
 	server *srv = service_server();
 
 	(void)args;
-	mesh_reply(req,
-	           json_pack("{s:s, s:i, s:I, s:I, s:I, s:o}", "service",
-	                     mesh_service_name(), "pid", (int)getpid(),
-	                     "uptime_ms",
-	                     (json_int_t)(runtime_now_ms() - service_started_ms()),
-	                     "in_flight",
-	                     (json_int_t)(srv ? server_in_flight(srv) : 0),
-	                     "connections",
-	                     (json_int_t)(srv ? server_connections(srv) : 0),
-	                     "methods", metrics_json()));
+	mesh_reply(
+	    req,
+	    json_pack(
+	        "{s:s, s:i, s:I, s:I, s:I, s:o}", "service",
+	        mesh_service_name(), "pid", (int)getpid(), "uptime_ms",
+	        (json_int_t)(runtime_now_ms() - service_started_ms()),
+	        "in_flight", (json_int_t)(srv ? server_in_flight(srv) : 0),
+	        "connections", (json_int_t)(srv ? server_connections(srv) : 0),
+	        "methods", metrics_json()));
 }
 
 static void builtin_methods(mesh_req *req, json_t *args)
@@ -69,15 +68,14 @@ static void builtin_methods(mesh_req *req, json_t *args)
 	json_array_append_new(methods, json_string("_health"));
 	json_array_append_new(methods, json_string("_metrics"));
 	json_array_append_new(methods, json_string("_methods"));
-	mesh_reply(req, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "service",
-	                          s->name, "description",
-	                          s->description ? s->description : "",
-	                          "methods", methods, "calls",
-	                          string_list(s->calls, s->n_calls),
-	                          "publishes",
-	                          string_list(s->publishes, s->n_publishes),
-	                          "subscribes",
-	                          string_list(s->subscribes, s->n_subscribes)));
+	mesh_reply(
+	    req,
+	    json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "service", s->name,
+	              "description", s->description ? s->description : "",
+	              "methods", methods, "calls",
+	              string_list(s->calls, s->n_calls), "publishes",
+	              string_list(s->publishes, s->n_publishes), "subscribes",
+	              string_list(s->subscribes, s->n_subscribes)));
 }
 
 mesh_handler_fn builtin_lookup(const char *name)

@@ -64,6 +64,7 @@ struct peer {
 static struct event_base *base;
 static const manifest *bindings;
 static peer *peers;
+static int exiting;
 
 static void peer_connect(peer *p);
 static void peer_flush(peer *p);
@@ -87,9 +88,8 @@ static void peer_resolve(peer *p)
 	spec = (v = getenv(var)) ? v : "";
 	if (strncmp(spec, "tcp://", 6) == 0) {
 		int len = sizeof p->addr;
-		if (evutil_parse_sockaddr_port(spec + 6,
-		                               (struct sockaddr *)&p->addr,
-		                               &len) != 0)
+		if (evutil_parse_sockaddr_port(
+		        spec + 6, (struct sockaddr *)&p->addr, &len) != 0)
 			snprintf(p->addr_err, sizeof p->addr_err,
 			         "%s: expected tcp://ip:port, got \"%s\"", var,
 			         spec);
@@ -347,8 +347,8 @@ static void cc_on_frame(conn *c, const frame *f, void *arg)
 	if (!done)
 		return; /* it timed out here already */
 	json_error_t jerr;
-	json_t *body = json_loadb(f->payload, f->payload_len,
-	                          JSON_DECODE_ANY, &jerr);
+	json_t *body =
+	    json_loadb(f->payload, f->payload_len, JSON_DECODE_ANY, &jerr);
 	if (f->type == FRAME_REPLY) {
 		if (body)
 			call_complete(done, MESH_OK, "", body);
@@ -356,8 +356,10 @@ static void cc_on_frame(conn *c, const frame *f, void *arg)
 			call_complete(done, MESH_EINTERNAL,
 			              "reply is not valid JSON", NULL);
 	} else {
-		const char *code = json_string_value(json_object_get(body, "code"));
-		const char *msg = json_string_value(json_object_get(body, "message"));
+		const char *code =
+		    json_string_value(json_object_get(body, "code"));
+		const char *msg =
+		    json_string_value(json_object_get(body, "message"));
 		call_complete(done, mesh_err_from_name(code),
 		              msg ? msg : "error without a message", NULL);
 	}
@@ -405,6 +407,17 @@ static void cc_on_close(conn *c, const char *why, void *arg)
 		}
 		return;
 	}
+	/* On the way out, a one-way to a peer that refuses is not worth the
+	 * exit waiting for its whole time to live. */
+	if (!was_connected && exiting) {
+		for (call *x = p->queue, *next; x; x = next) {
+			next = x->next;
+			if (!x->cb) {
+				queue_remove(p, x);
+				call_complete(x, MESH_EUNAVAILABLE, msg, NULL);
+			}
+		}
+	}
 	if (!was_connected)
 		p->backoff_ms = p->backoff_ms * 2 > CLIENT_BACKOFF_MAX_MS
 		                    ? CLIENT_BACKOFF_MAX_MS
@@ -444,14 +457,15 @@ static void peer_connect(peer *p)
 		return;
 	cc->p = p;
 	p->active = cc;
-	cc->c = conn_connect(base, (struct sockaddr *)&p->addr, p->addr_len,
-	                     config_get()->max_frame, &client_conn_handlers,
-	                     cc);
+	cc->c =
+	    conn_connect(base, (struct sockaddr *)&p->addr, p->addr_len,
+	                 config_get()->max_frame, &client_conn_handlers, cc);
 	if (!cc->c) {
 		p->active = NULL;
 		free(cc);
 		if (p->retry) {
-			struct timeval tv = {0, (suseconds_t)(p->backoff_ms * 1000)};
+			struct timeval tv = {
+			    0, (suseconds_t)(p->backoff_ms * 1000)};
 			evtimer_add(p->retry, &tv);
 		}
 	}
@@ -509,8 +523,9 @@ void client_call(const char *service, const char *method, json_t *args,
 
 	if (!service || !method || !*method || strlen(method) > 255) {
 		json_decref(args);
-		fail_later(cb, arg, MESH_EINVAL, "call: missing service or "
-		                                 "method");
+		fail_later(cb, arg, MESH_EINVAL,
+		           "call: missing service or "
+		           "method");
 		return;
 	}
 	if (bindings && manifest_service_find(bindings, self) &&
@@ -580,9 +595,10 @@ void client_call(const char *service, const char *method, json_t *args,
 		if (p->queued >= CONFIG_MAX_QUEUED_CALLS) {
 			free(c->payload);
 			free(c);
-			fail_later(cb, arg, MESH_EUNAVAILABLE,
-			           "%s: too many calls waiting for a connection",
-			           service);
+			fail_later(
+			    cb, arg, MESH_EUNAVAILABLE,
+			    "%s: too many calls waiting for a connection",
+			    service);
 			return;
 		}
 		if (p->queue_tail)
@@ -600,6 +616,11 @@ void client_call(const char *service, const char *method, json_t *args,
 	c->timer = evtimer_new(base, call_timeout, c);
 	if (c->timer)
 		evtimer_add(c->timer, &tv);
+}
+
+void client_exiting(void)
+{
+	exiting = 1;
 }
 
 size_t client_unflushed(void)
@@ -637,8 +658,8 @@ void client_shutdown(void)
 		while (p->queue) {
 			call *c = p->queue;
 			queue_remove(p, c);
-			call_complete(c, MESH_EUNAVAILABLE, "process is exiting",
-			              NULL);
+			call_complete(c, MESH_EUNAVAILABLE,
+			              "process is exiting", NULL);
 		}
 		if (p->active)
 			conn_abandon(p->active, "process is exiting");

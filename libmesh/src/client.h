@@ -34,6 +34,9 @@ void client_call(const char *service, const char *method, json_t *args,
                  const char *request_id, const char *traceparent,
                  int64_t deadline_ms, mesh_call_fn cb, void *arg);
 
+/* The process is draining: one-way sends to peers that refuse are dropped
+ * instead of retried. */
+void client_exiting(void);
 /* One-way sends not yet written to a socket, plus bytes not yet flushed:
  * zero means a clean exit loses nothing. */
 size_t client_unflushed(void);

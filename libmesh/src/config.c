@@ -60,8 +60,9 @@ static int env_long(const char *name, long long lo, long long hi,
 	errno = 0;
 	long long n = strtoll(v, &end, 10);
 	if (errno || *end || n < lo || n > hi) {
-		snprintf(err, err_len, "%s: expected a whole number %lld-%lld, "
-		                       "got \"%s\"",
+		snprintf(err, err_len,
+		         "%s: expected a whole number %lld-%lld, "
+		         "got \"%s\"",
 		         name, lo, hi, v);
 		return -1;
 	}
@@ -89,8 +90,8 @@ int config_load(config *c, const char *service, char *err, size_t err_len)
 	             err_len))
 		return -1;
 	snprintf(c->sock_dir, sizeof c->sock_dir, "%s/sock", c->run_dir);
-	if (env_copy("MESH_MANIFEST", c->manifest_path,
-	             sizeof c->manifest_path, default_manifest(), err, err_len))
+	if (env_copy("MESH_MANIFEST", c->manifest_path, sizeof c->manifest_path,
+	             default_manifest(), err, err_len))
 		return -1;
 	snprintf(dflt, sizeof dflt, "unix://%s/redis/redis.sock", c->run_dir);
 	if (env_copy("REDIS_URL", c->redis_url, sizeof c->redis_url, dflt, err,

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 struct conn {
 	struct bufferevent *bev;
 	const conn_handlers *h;
@@ -24,6 +23,7 @@ struct conn {
 	 * can cancel it. */
 	struct event *finish;
 	int connect_errno;
+	int close_when_flushed;
 	char why[96];
 };
 
@@ -77,8 +77,8 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 		if (len < FRAME_PREFIX_LEN)
 			break;
 		evbuffer_copyout(in, prefix, sizeof prefix);
-		frame_status st = frame_peek(prefix, sizeof prefix,
-		                             c->max_frame, &total);
+		frame_status st =
+		    frame_peek(prefix, sizeof prefix, c->max_frame, &total);
 		if (st != FRAME_OK) {
 			conn_fail(c, frame_status_str(st));
 			break;
@@ -107,7 +107,13 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	conn *c = arg;
 
 	(void)bev;
-	if (!c->closing && c->h->on_drain)
+	if (c->closing)
+		return;
+	if (c->close_when_flushed) {
+		conn_fail(c, c->why);
+		return;
+	}
+	if (c->h->on_drain)
 		c->h->on_drain(c, c->arg);
 }
 
@@ -192,8 +198,12 @@ int conn_send(conn *c, const frame *f)
 	struct evbuffer_iovec vec;
 	size_t need = frame_encoded_len(f);
 
-	if (c->closing)
+	if (c->closing || c->close_when_flushed)
 		return -1;
+	/* Too big for the peer's limit (ours is the same by contract): the
+	 * caller answers with an error instead; the connection is fine. */
+	if (need == 0 || need > c->max_frame)
+		return -2;
 	out = bufferevent_get_output(c->bev);
 	if (evbuffer_get_length(out) + need > CONN_MAX_OUTPUT) {
 		conn_fail(c, "peer is not reading (output buffer full)");
@@ -211,6 +221,17 @@ int conn_send(conn *c, const frame *f)
 void conn_close(conn *c, const char *why)
 {
 	conn_fail(c, why);
+}
+
+void conn_close_flushed(conn *c, const char *why)
+{
+	if (c->closing || c->close_when_flushed)
+		return;
+	snprintf(c->why, sizeof c->why, "%s", why);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_fail(c, why);
+	else
+		c->close_when_flushed = 1;
 }
 
 int conn_connect_errno(const conn *c)

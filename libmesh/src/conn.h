@@ -41,12 +41,15 @@ conn *conn_accept(struct event_base *base, int fd, size_t max_frame,
 conn *conn_connect(struct event_base *base, const struct sockaddr *sa,
                    socklen_t salen, size_t max_frame, const conn_handlers *h,
                    void *arg);
-/* Queues f for the peer. -1 when the frame cannot be encoded or the peer
- * is not reading (the connection is then closing). */
+/* Queues f for the peer. 0; -2 when the frame is over the size limit
+ * (nothing sent, the connection stays); -1 when the connection is closing
+ * or the peer is not reading (it is then closing). */
 int conn_send(conn *c, const frame *f);
 /* Closes now: on_close runs (from the loop, not inside this call) and
  * queued output is dropped. */
 void conn_close(conn *c, const char *why);
+/* Closes once what is queued has been written. */
+void conn_close_flushed(conn *c, const char *why);
 /* Frees now, with no callback: for shutdown, never from inside one of
  * the connection's own callbacks. */
 void conn_destroy(conn *c);

@@ -11,7 +11,7 @@
  * the next batch says how many. */
 #define LOG_MAX_QUEUED 2000
 /* A batch ships when it holds this many records, or after LOG_FLUSH_MS. */
-#define LOG_BATCH 64
+#define LOG_BATCH    64
 #define LOG_FLUSH_MS 100
 
 /* Ships to the logger when m binds this service to it. */

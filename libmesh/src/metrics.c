@@ -4,8 +4,9 @@
 #include <string.h>
 
 static const int64_t bounds[METRICS_BUCKETS] = {
-    50,    100,    250,    500,     1000,    2500,    5000,    10000,   25000,
-    50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 7500000, 10000000};
+    50,     100,     250,     500,     1000,    2500,
+    5000,   10000,   25000,   50000,   100000,  250000,
+    500000, 1000000, 2500000, 5000000, 7500000, 10000000};
 
 static metrics_method methods[METRICS_MAX_METHODS];
 static size_t n_methods;
@@ -60,7 +61,8 @@ double metrics_quantile(const metrics_method *m, double q)
 		return 0;
 	double rank = q * (double)total;
 	for (size_t b = 0; b <= METRICS_BUCKETS; b++) {
-		if (m->buckets[b] == 0 || (double)(seen + m->buckets[b]) < rank) {
+		if (m->buckets[b] == 0 ||
+		    (double)(seen + m->buckets[b]) < rank) {
 			seen += m->buckets[b];
 			continue;
 		}
@@ -74,7 +76,8 @@ double metrics_quantile(const metrics_method *m, double q)
 
 static json_t *method_json(const metrics_method *m)
 {
-	json_t *le = json_array(), *counts = json_array(), *errs = json_object();
+	json_t *le = json_array(), *counts = json_array(),
+	       *errs = json_object();
 
 	for (size_t b = 0; b < METRICS_BUCKETS; b++)
 		json_array_append_new(le, json_integer(bounds[b]));
@@ -86,13 +89,12 @@ static json_t *method_json(const metrics_method *m)
 			json_object_set_new(
 			    errs, mesh_strerror((mesh_err)e),
 			    json_integer((json_int_t)m->by_error[e]));
-	return json_pack("{s:I, s:I, s:o, s:{s:o, s:o, s:I}, s:f, s:f}",
-	                 "count", (json_int_t)m->count, "errors",
-	                 (json_int_t)m->errors, "errors_by_code", errs,
-	                 "latency_us", "le", le, "counts", counts, "sum",
-	                 (json_int_t)m->sum_us, "p50_us",
-	                 metrics_quantile(m, 0.5), "p99_us",
-	                 metrics_quantile(m, 0.99));
+	return json_pack(
+	    "{s:I, s:I, s:o, s:{s:o, s:o, s:I}, s:f, s:f}", "count",
+	    (json_int_t)m->count, "errors", (json_int_t)m->errors,
+	    "errors_by_code", errs, "latency_us", "le", le, "counts", counts,
+	    "sum", (json_int_t)m->sum_us, "p50_us", metrics_quantile(m, 0.5),
+	    "p99_us", metrics_quantile(m, 0.99));
 }
 
 json_t *metrics_json(void)
@@ -103,8 +105,9 @@ json_t *metrics_json(void)
 		json_object_set_new(all, methods[i].name,
 		                    method_json(&methods[i]));
 	if (methods[METRICS_MAX_METHODS - 1].count)
-		json_object_set_new(all, "_other",
-		                    method_json(&methods[METRICS_MAX_METHODS - 1]));
+		json_object_set_new(
+		    all, "_other",
+		    method_json(&methods[METRICS_MAX_METHODS - 1]));
 	return all;
 }
 

@@ -4,6 +4,8 @@
  */
 #include "phone.h"
 
+#include "mesh.h"
+
 #include <string.h>
 
 #define COUNT_MSG(n) "phone: expected 10 digits, got " #n
@@ -162,4 +164,14 @@ int phone_is_e164(const char *s)
 			return 0;
 	}
 	return n >= PHONE_E164_MIN_DIGITS;
+}
+
+int mesh_phone_e164(const char *in, char out[16], const char **why)
+{
+	return phone_to_e164(in, out, why);
+}
+
+int mesh_phone_is_e164(const char *s)
+{
+	return phone_is_e164(s);
 }

@@ -23,10 +23,10 @@ static void copy_field(char *dst, size_t cap, const char *src, size_t len)
 }
 
 mesh_req *req_new(req_kind kind, const char *method, size_t method_len,
-                  const char *caller, size_t caller_len,
-                  const char *request_id, size_t request_id_len,
-                  const char *traceparent, size_t traceparent_len,
-                  int64_t timeout_ms, req_finish_fn finish, void *owner)
+                  const char *caller, size_t caller_len, const char *request_id,
+                  size_t request_id_len, const char *traceparent,
+                  size_t traceparent_len, int64_t timeout_ms,
+                  req_finish_fn finish, void *owner)
 {
 	mesh_req *r = calloc(1, sizeof *r);
 
@@ -102,8 +102,7 @@ size_t req_live(void)
 	return live;
 }
 
-static void req_end(mesh_req *r, mesh_err err, const char *msg,
-                    json_t *result)
+static void req_end(mesh_req *r, mesh_err err, const char *msg, json_t *result)
 {
 	req_hand_over(r, err, msg, result);
 	if (r->timer)

@@ -42,10 +42,10 @@ struct mesh_req {
  * match the wire limits); traceparent may be NULL or invalid: a new trace
  * starts. timeout_ms <= 0 means no deadline. */
 mesh_req *req_new(req_kind kind, const char *method, size_t method_len,
-                  const char *caller, size_t caller_len,
-                  const char *request_id, size_t request_id_len,
-                  const char *traceparent, size_t traceparent_len,
-                  int64_t timeout_ms, req_finish_fn finish, void *owner);
+                  const char *caller, size_t caller_len, const char *request_id,
+                  size_t request_id_len, const char *traceparent,
+                  size_t traceparent_len, int64_t timeout_ms,
+                  req_finish_fn finish, void *owner);
 
 /* Arms the deadline and runs the handler with args (stolen). */
 void req_run(mesh_req *req, mesh_handler_fn fn, json_t *args);

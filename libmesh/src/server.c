@@ -36,6 +36,8 @@ struct server {
 	size_t n_conns;
 	size_t in_flight; /* includes requests whose connection has gone */
 	int draining;
+	int grace_over; /* clients had their time to act on GOAWAY */
+	struct event *grace_timer;
 	struct event *drain_timer;
 	void (*drain_done)(void *);
 	void *drain_arg;
@@ -45,8 +47,8 @@ static void server_check_drained(server *s);
 
 static void send_error(conn *c, uint64_t id, mesh_err err, const char *msg)
 {
-	json_t *body = json_pack("{s:s, s:s}", "code", mesh_strerror(err),
-	                         "message", msg);
+	json_t *body =
+	    json_pack("{s:s, s:s}", "code", mesh_strerror(err), "message", msg);
 	char *text = json_dumps(body, JSON_COMPACT);
 	frame f = {.type = FRAME_ERROR, .id = id};
 
@@ -70,9 +72,10 @@ static void send_reply(conn *c, uint64_t id, json_t *result)
 	}
 	f.payload = text;
 	f.payload_len = strlen(text);
-	if (conn_send(c, &f) != 0 && conn_is_open(c))
-		send_error(c, id, MESH_ETOOLARGE, "reply is over the frame "
-		                                  "size limit");
+	if (conn_send(c, &f) == -2)
+		send_error(c, id, MESH_ETOOLARGE,
+		           "reply is over the frame "
+		           "size limit");
 	free(text);
 }
 
@@ -107,6 +110,8 @@ static void server_finish(mesh_req *r, mesh_err err, const char *msg,
 		         r->method, mesh_strerror(err), msg);
 	}
 	s->in_flight--;
+	if (s->grace_over && sc->in_flight == 0)
+		conn_close_flushed(sc->c, "drained");
 	if (s->draining)
 		server_check_drained(s);
 }
@@ -150,23 +155,23 @@ static void server_request(server_conn *sc, const frame *f)
 			send_error(sc->c, f->id, MESH_ENOTFOUND, msg);
 		return;
 	}
-	json_t *args = json_loadb(f->payload, f->payload_len,
-	                          JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	                          &jerr);
+	json_t *args =
+	    json_loadb(f->payload, f->payload_len,
+	               JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!args) {
 		char msg[300];
-		snprintf(msg, sizeof msg, "invalid JSON at line %d column %d: "
-		                          "%s",
+		snprintf(msg, sizeof msg,
+		         "invalid JSON at line %d column %d: "
+		         "%s",
 		         jerr.line, jerr.column, jerr.text);
 		if (!oneway)
 			send_error(sc->c, f->id, MESH_EINVAL, msg);
 		return;
 	}
-	mesh_req *r = req_new(oneway ? REQ_ONEWAY : REQ_CALL, f->method,
-	                      f->method_len, f->caller, f->caller_len,
-	                      f->request_id, f->request_id_len, f->traceparent,
-	                      f->traceparent_len, f->deadline_ms,
-	                      server_finish, sc);
+	mesh_req *r = req_new(
+	    oneway ? REQ_ONEWAY : REQ_CALL, f->method, f->method_len, f->caller,
+	    f->caller_len, f->request_id, f->request_id_len, f->traceparent,
+	    f->traceparent_len, f->deadline_ms, server_finish, sc);
 	if (!r) {
 		json_decref(args);
 		if (!oneway)
@@ -347,13 +352,14 @@ static int listen_tcp(const char *addr, char *err, size_t err_len)
 	int fd;
 
 	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen)) {
-		snprintf(err, err_len,
-		         "MESH_LISTEN: expected tcp://ip:port, got \"tcp://%s\"",
-		         addr);
+		snprintf(
+		    err, err_len,
+		    "MESH_LISTEN: expected tcp://ip:port, got \"tcp://%s\"",
+		    addr);
 		return -1;
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	            0);
+	fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
 	    bind(fd, (struct sockaddr *)&ss, (socklen_t)sslen) != 0 ||
@@ -423,13 +429,27 @@ static void server_drain_timeout(evutil_socket_t fd, short what, void *arg)
 	server_drain_finish(arg);
 }
 
+/* A client that is busy elsewhere may not read the GOAWAY for a while;
+ * once it has had time to, idle connections are closed from here, busy
+ * ones as their last reply leaves. */
+static void server_grace_over(evutil_socket_t fd, short what, void *arg)
+{
+	server *s = arg;
+
+	(void)fd;
+	(void)what;
+	s->grace_over = 1;
+	for (server_conn *sc = s->conns; sc; sc = sc->next)
+		if (sc->in_flight == 0)
+			conn_close_flushed(sc->c, "drained");
+}
+
 static void server_drain_check_deferred(void *arg)
 {
 	server_check_drained(arg);
 }
 
-void server_drain(server *s, int64_t drain_ms, void (*done)(void *),
-                  void *arg)
+void server_drain(server *s, int64_t drain_ms, void (*done)(void *), void *arg)
 {
 	frame goaway = {.type = FRAME_GOAWAY};
 	struct timeval tv = {drain_ms / 1000, (drain_ms % 1000) * 1000};
@@ -453,6 +473,11 @@ void server_drain(server *s, int64_t drain_ms, void (*done)(void *),
 	s->drain_timer = evtimer_new(s->base, server_drain_timeout, s);
 	if (s->drain_timer)
 		evtimer_add(s->drain_timer, &tv);
+	s->grace_timer = evtimer_new(s->base, server_grace_over, s);
+	if (s->grace_timer) {
+		struct timeval grace = {0, SERVER_GOAWAY_GRACE_MS * 1000};
+		evtimer_add(s->grace_timer, &grace);
+	}
 	runtime_defer(server_drain_check_deferred, s);
 }
 
@@ -477,6 +502,8 @@ void server_free(server *s)
 		evconnlistener_free(s->listener);
 	if (s->drain_timer)
 		event_free(s->drain_timer);
+	if (s->grace_timer)
+		event_free(s->grace_timer);
 	free(s);
 }
 

@@ -18,6 +18,9 @@ typedef struct server server;
 
 /* Connections at once, at most; past it a new one is closed at accept. */
 #define SERVER_MAX_CONNECTIONS 4096
+/* After GOAWAY, clients have this long to stop using a connection before
+ * the server closes it once idle. */
+#define SERVER_GOAWAY_GRACE_MS 500
 
 /* The handler for a method, NULL when the service has none by that name. */
 typedef mesh_handler_fn (*server_lookup_fn)(const char *method);
@@ -31,8 +34,7 @@ const char *server_path(const server *s);
 /* Stops accepting, sends GOAWAY on every connection, and calls done(arg)
  * once no request is in flight and every client has closed, or after
  * drain_ms. */
-void server_drain(server *s, int64_t drain_ms, void (*done)(void *),
-                  void *arg);
+void server_drain(server *s, int64_t drain_ms, void (*done)(void *), void *arg);
 void server_free(server *s);
 size_t server_connections(const server *s);
 size_t server_in_flight(const server *s);

@@ -119,22 +119,25 @@ static int service_check_table(const manifest_service *ms, char *err,
 		}
 	for (const mesh_method *m = def->methods; m && m->name; m++)
 		if (!manifest_service_has_method(ms, m->name)) {
-			snprintf(err, err_len,
-			         "handler %s.%s is not declared in the manifest",
-			         ms->name, m->name);
+			snprintf(
+			    err, err_len,
+			    "handler %s.%s is not declared in the manifest",
+			    ms->name, m->name);
 			return -1;
 		}
 	size_t subs = 0;
 	for (const mesh_subscription *s = def->subscriptions; s && s->topic;
 	     s++, subs++) {
 		size_t i = 0;
-		while (i < ms->n_subscribes && strcmp(ms->subscribes[i], s->topic))
+		while (i < ms->n_subscribes &&
+		       strcmp(ms->subscribes[i], s->topic))
 			i++;
 		if (i == ms->n_subscribes) {
-			snprintf(err, err_len,
-			         "%s subscribes to \"%s\" but the manifest does "
-			         "not list it",
-			         ms->name, s->topic);
+			snprintf(
+			    err, err_len,
+			    "%s subscribes to \"%s\" but the manifest does "
+			    "not list it",
+			    ms->name, s->topic);
 			return -1;
 		}
 	}
@@ -155,7 +158,9 @@ static void service_exit_check(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if ((client_unflushed() == 0 && svc.holds == 0) ||
+	/* Handlers whose caller gave up still finish their work (a write to
+	 * Redis after the deadline is still a write). */
+	if ((client_unflushed() == 0 && svc.holds == 0 && req_live() == 0) ||
 	    runtime_now_ms() >= svc.exit_by_ms) {
 		event_base_loopbreak(svc.base);
 		return;
@@ -168,6 +173,7 @@ static void service_stopped(void *arg)
 	(void)arg;
 	if (--svc.stops_pending > 0)
 		return;
+	client_exiting();
 	log_flush();
 	svc.flush_timer = evtimer_new(svc.base, service_exit_check, NULL);
 	service_exit_check(-1, 0, NULL);
@@ -181,7 +187,8 @@ static void service_drain(evutil_socket_t sig, short what, void *arg)
 	(void)arg;
 	if (svc.draining) {
 		mesh_log(NULL, MESH_LOG_WARN, NULL,
-		         "signal %d again while draining: exiting now", (int)sig);
+		         "signal %d again while draining: exiting now",
+		         (int)sig);
 		event_base_loopbreak(svc.base);
 		return;
 	}
@@ -256,7 +263,7 @@ static int service_start(char *err, size_t err_len)
 		return -1;
 	}
 	if (svc.def->init && svc.def->init() != 0) {
-		snprintf(err, err_len, "%s: init failed", svc.def->name);
+		snprintf(err, err_len, "init failed (the line above says why)");
 		return -1;
 	}
 	svc.srv = server_new(svc.base, service_lookup);

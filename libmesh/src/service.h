@@ -28,7 +28,7 @@ int service_draining(void);
 mesh_handler_fn builtin_lookup(const char *name);
 
 /* Subscribes every topic of def to the events consumer e. */
-int service_events_subscribe(events *e, const mesh_service_def *def,
-                             char *err, size_t err_len);
+int service_events_subscribe(events *e, const mesh_service_def *def, char *err,
+                             size_t err_len);
 
 #endif

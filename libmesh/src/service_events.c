@@ -90,10 +90,11 @@ static void delivery_start(void *arg, events_delivery *d, const char *topic,
 
 	(void)attempt;
 	events_opts_default(&opts);
-	mesh_req *r = req_new(REQ_EVENT, topic, strlen(topic), "", 0,
-	                      request_id, request_id ? strlen(request_id) : 0,
-	                      traceparent, traceparent ? strlen(traceparent) : 0,
-	                      opts.handler_timeout_ms, delivery_finish, d);
+	mesh_req *r =
+	    req_new(REQ_EVENT, topic, strlen(topic), "", 0, request_id,
+	            request_id ? strlen(request_id) : 0, traceparent,
+	            traceparent ? strlen(traceparent) : 0,
+	            opts.handler_timeout_ms, delivery_finish, d);
 	if (!r) {
 		events_delivery_done(d, MESH_EUNAVAILABLE, "out of memory");
 		return;
@@ -101,8 +102,8 @@ static void delivery_start(void *arg, events_delivery *d, const char *topic,
 	req_run(r, sub->fn, json_incref(payload));
 }
 
-int service_events_subscribe(events *e, const mesh_service_def *def,
-                             char *err, size_t err_len)
+int service_events_subscribe(events *e, const mesh_service_def *def, char *err,
+                             size_t err_len)
 {
 	for (const mesh_subscription *s = def->subscriptions; s && s->topic;
 	     s++)

@@ -11,24 +11,19 @@
  * that might name someone else's data. */
 #define KV_KEY_MAX 512
 
-const char *mesh_kv_key(const char *part, ...)
+const char *mesh_kv_key_parts(const char *const *parts)
 {
 	static char key[KV_KEY_MAX];
 	size_t n = (size_t)snprintf(key, sizeof key, "%s", mesh_service_name());
-	va_list ap;
 
-	va_start(ap, part);
-	for (const char *p = part; p; p = va_arg(ap, const char *)) {
-		size_t len = strlen(p);
-		if (n + 1 + len >= sizeof key) {
-			va_end(ap);
+	for (const char *const *p = parts; *p; p++) {
+		size_t len = strlen(*p);
+		if (n + 1 + len >= sizeof key)
 			return NULL;
-		}
 		key[n++] = ':';
-		memcpy(key + n, p, len + 1);
+		memcpy(key + n, *p, len + 1);
 		n += len;
 	}
-	va_end(ap);
 	return key;
 }
 
@@ -82,7 +77,7 @@ void mesh_kv_commandf(mesh_kv_fn cb, void *arg, const char *fmt, ...)
 
 void mesh_kv_get(const char *key, mesh_kv_fn cb, void *arg)
 {
-	const char *full = mesh_kv_key(key, NULL);
+	const char *full = mesh_kv_key(key);
 
 	if (!kv_missing(service_kv(), full, cb, arg))
 		kv_commandf(service_kv(), cb, arg, "GET %s", full);
@@ -91,7 +86,7 @@ void mesh_kv_get(const char *key, mesh_kv_fn cb, void *arg)
 void mesh_kv_set(const char *key, const char *value, int64_t ttl_s,
                  mesh_kv_fn cb, void *arg)
 {
-	const char *full = mesh_kv_key(key, NULL);
+	const char *full = mesh_kv_key(key);
 
 	if (kv_missing(service_kv(), full, cb, arg))
 		return;
@@ -104,7 +99,7 @@ void mesh_kv_set(const char *key, const char *value, int64_t ttl_s,
 
 void mesh_kv_del(const char *key, mesh_kv_fn cb, void *arg)
 {
-	const char *full = mesh_kv_key(key, NULL);
+	const char *full = mesh_kv_key(key);
 
 	if (!kv_missing(service_kv(), full, cb, arg))
 		kv_commandf(service_kv(), cb, arg, "DEL %s", full);
@@ -113,7 +108,7 @@ void mesh_kv_del(const char *key, mesh_kv_fn cb, void *arg)
 void mesh_kv_cache(const char *key, int64_t ttl_s, mesh_kv_compute_fn compute,
                    mesh_kv_cache_fn cb, void *arg)
 {
-	const char *full = mesh_kv_key(key, NULL);
+	const char *full = mesh_kv_key(key);
 
 	/* kv_cache computes even without Redis: the cache is an
 	 * optimisation, never a reason to fail. */

@@ -1,17 +1,90 @@
 #include "trace.h"
 
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <uuid/uuid.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Ids only need to be unique, never secret (nothing authenticates with
+ * them), and one is made for every hop: drawing each from the CSPRNG cost
+ * more than the rest of a call. So the CSPRNG seeds a counter-based
+ * generator once per process (again in a forked child), and splitmix64
+ * spreads the counter over all 64 bits.
+ */
+static uint64_t seed_a, seed_b, counter;
+static int seeded;
+
+static void reseed(void)
+{
+	uint64_t s[2];
+
+	if (RAND_bytes((unsigned char *)s, sizeof s) != 1) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s[0] = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20);
+		s[1] = (uint64_t)getpid() * 0x9e3779b97f4a7c15u;
+	}
+	seed_a = s[0];
+	seed_b = s[1];
+	counter = 0;
+}
+
+static void reseed_in_child(void)
+{
+	reseed();
+}
+
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15u;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+	return x ^ (x >> 31);
+}
+
+static void unique_bytes(uint8_t *out, size_t n)
+{
+	if (!seeded) {
+		reseed();
+		pthread_atfork(NULL, NULL, reseed_in_child);
+		seeded = 1;
+	}
+	uint64_t c = ++counter;
+	uint64_t w[2] = {splitmix64(seed_a + c), splitmix64(seed_b ^ (c << 1))};
+	memcpy(out, w, n > sizeof w ? sizeof w : n);
+}
+
+static void hex(char *out, const uint8_t *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+}
 
 void trace_new_request_id(char out[37])
 {
-	uuid_t u;
+	uint8_t u[16];
 
-	uuid_generate_random(u);
-	uuid_unparse_lower(u, out);
+	unique_bytes(u, sizeof u);
+	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* version 4 */
+	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	hex(out, u, 4);
+	out[8] = '-';
+	hex(out + 9, u + 4, 2);
+	out[13] = '-';
+	hex(out + 14, u + 6, 2);
+	out[18] = '-';
+	hex(out + 19, u + 8, 2);
+	out[23] = '-';
+	hex(out + 24, u + 10, 6);
+	out[36] = '\0';
 }
 
 static int hex_run(const char *s, size_t n, int *all_zero)
@@ -45,19 +118,11 @@ int trace_parent_valid(const char *s, size_t len)
 
 static void random_hex(char *out, size_t bytes)
 {
-	static const char digits[] = "0123456789abcdef";
 	uint8_t buf[16];
 
-	/* RAND_bytes only fails when the CSPRNG cannot seed; an id from a
-	 * weaker source is still unique enough to trace by. */
-	if (RAND_bytes(buf, (int)bytes) != 1)
-		for (size_t i = 0; i < bytes; i++)
-			buf[i] = (uint8_t)(i * 37u + 11u);
+	unique_bytes(buf, bytes);
 	buf[0] |= 1; /* never all zeros, which W3C forbids */
-	for (size_t i = 0; i < bytes; i++) {
-		out[2 * i] = digits[buf[i] >> 4];
-		out[2 * i + 1] = digits[buf[i] & 15];
-	}
+	hex(out, buf, bytes);
 }
 
 void trace_child(const char *parent, size_t parent_len, char out[56])

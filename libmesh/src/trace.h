@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #define TRACE_REQUEST_ID_MAX 128
-#define TRACE_PARENT_LEN 55
+#define TRACE_PARENT_LEN     55
 
 /* A fresh request id (a random UUID, 36 characters). */
 void trace_new_request_id(char out[37]);

@@ -54,7 +54,8 @@ static void probe_answer(probe *p)
 		               json_pack("{s:s, s:s, s:o, s:s}", "status",
 		                         ready ? "ready" : "not_ready", "redis",
 		                         redis_up ? "up" : "down", "services",
-		                         services, "request_id", p->request_id));
+		                         services, "request_id",
+		                         p->request_id));
 	}
 	json_decref(p->replies);
 	free(p);
@@ -83,7 +84,8 @@ static void probe_start(struct evhttp_request *req, const char *request_id,
 	probe *p = calloc(1, sizeof *p);
 
 	if (!p) {
-		edge_send_error(req, request_id, MESH_EUNAVAILABLE, "out of memory");
+		edge_send_error(req, request_id, MESH_EUNAVAILABLE,
+		                "out of memory");
 		return;
 	}
 	p->req = req;
@@ -126,8 +128,8 @@ int ops_handle(struct evhttp_request *req, const char *path,
 {
 	if (strcmp(path, "/healthz") == 0) {
 		edge_send_json(req, 200,
-		               json_pack("{s:s, s:s}", "status", "ok", "service",
-		                         mesh_service_name()));
+		               json_pack("{s:s, s:s}", "status", "ok",
+		                         "service", mesh_service_name()));
 		return 1;
 	}
 	if (strcmp(path, "/readyz") == 0) {

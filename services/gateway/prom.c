@@ -38,8 +38,9 @@ static void sample_count(struct evbuffer *out, const char *family,
 {
 	evbuffer_add_printf(out, "%s", family);
 	labels(out, k1, v1, k2, v2);
-	evbuffer_add_printf(out, "} %lld\n",
-	                    (long long)json_integer_value(json_object_get(m, "count")));
+	evbuffer_add_printf(
+	    out, "} %lld\n",
+	    (long long)json_integer_value(json_object_get(m, "count")));
 }
 
 static void sample_errors(struct evbuffer *out, const char *family,
@@ -65,17 +66,20 @@ static void sample_histogram(struct evbuffer *out, const char *family,
                              const char *v2, json_t *m)
 {
 	json_t *lat = json_object_get(m, "latency_us");
-	json_t *le = json_object_get(lat, "le"), *counts = json_object_get(lat, "counts");
+	json_t *le = json_object_get(lat, "le"),
+	       *counts = json_object_get(lat, "counts");
 	long long cumulative = 0;
 	size_t i;
 
 	for (i = 0; i < json_array_size(le); i++) {
-		cumulative += (long long)json_integer_value(json_array_get(counts, i));
+		cumulative +=
+		    (long long)json_integer_value(json_array_get(counts, i));
 		evbuffer_add_printf(out, "%s_bucket", family);
 		labels(out, k1, v1, k2, v2);
-		evbuffer_add_printf(out, ",le=\"%g\"} %lld\n",
-		                    (double)json_integer_value(json_array_get(le, i)) / 1e6,
-		                    cumulative);
+		evbuffer_add_printf(
+		    out, ",le=\"%g\"} %lld\n",
+		    (double)json_integer_value(json_array_get(le, i)) / 1e6,
+		    cumulative);
 	}
 	cumulative += (long long)json_integer_value(json_array_get(counts, i));
 	evbuffer_add_printf(out, "%s_bucket", family);
@@ -83,8 +87,9 @@ static void sample_histogram(struct evbuffer *out, const char *family,
 	evbuffer_add_printf(out, ",le=\"+Inf\"} %lld\n", cumulative);
 	evbuffer_add_printf(out, "%s_sum", family);
 	labels(out, k1, v1, k2, v2);
-	evbuffer_add_printf(out, "} %.6f\n",
-	                    (double)json_integer_value(json_object_get(lat, "sum")) / 1e6);
+	evbuffer_add_printf(
+	    out, "} %.6f\n",
+	    (double)json_integer_value(json_object_get(lat, "sum")) / 1e6);
 	evbuffer_add_printf(out, "%s_count", family);
 	labels(out, k1, v1, k2, v2);
 	evbuffer_add_printf(out, "} %lld\n", cumulative);
@@ -102,7 +107,8 @@ static void family(struct evbuffer *out, const char *name, const char *type,
 	                    name, type);
 	json_object_foreach(services, svc, reply)
 	{
-		json_object_foreach(json_object_get(reply, "methods"), method, m)
+		json_object_foreach(json_object_get(reply, "methods"), method,
+		                    m)
 		    fn(out, name, "service", svc, "method", method, m);
 	}
 }
@@ -125,8 +131,8 @@ static void route_family(struct evbuffer *out, const char *name,
 			n = 0;
 		memcpy(method, route, n);
 		method[n] = '\0';
-		fn(out, name, "method", method, "route", space ? space + 1 : route,
-		   m);
+		fn(out, name, "method", method, "route",
+		   space ? space + 1 : route, m);
 	}
 }
 
@@ -141,7 +147,8 @@ void prom_render(struct evbuffer *out, json_t *services, json_t *routes)
 	{
 		evbuffer_add(out, "mesh_up{service=\"", 17);
 		label(out, svc);
-		evbuffer_add_printf(out, "\"} %d\n", json_is_object(reply) ? 1 : 0);
+		evbuffer_add_printf(out, "\"} %d\n",
+		                    json_is_object(reply) ? 1 : 0);
 	}
 	evbuffer_add_printf(out, "# HELP mesh_in_flight Requests in flight.\n"
 	                         "# TYPE mesh_in_flight gauge\n");

@@ -28,11 +28,10 @@ static int decode_segment(const segment *seg, char *out, size_t cap)
 	for (size_t i = 0; i < seg->len; i++) {
 		unsigned char c = (unsigned char)seg->s[i];
 		if (c == '%') {
-			if (i + 2 >= seg->len + 0 && i + 2 > seg->len - 1 + 1)
+			if (i + 2 >= seg->len)
 				return -1;
-			if (i + 2 >= seg->len + 1)
-				return -1;
-			int hi = hex_value(seg->s[i + 1]), lo = hex_value(seg->s[i + 2]);
+			int hi = hex_value(seg->s[i + 1]),
+			    lo = hex_value(seg->s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (unsigned char)(hi * 16 + lo);
@@ -99,8 +98,8 @@ static void allow_add(char *allow, size_t cap, const char *method)
 	snprintf(allow + len, cap - len, "%s%s", len ? ", " : "", method);
 }
 
-route_result route_find(const manifest *m, const char *method,
-                        const char *path, route_match *out)
+route_result route_find(const manifest *m, const char *method, const char *path,
+                        route_match *out)
 {
 	segment segs[ROUTE_MAX_SEGMENTS];
 	size_t n;
@@ -117,7 +116,8 @@ route_result route_find(const manifest *m, const char *method,
 			continue;
 		path_known = 1;
 		if (strcmp(r->http_method, method) != 0) {
-			allow_add(out->allow, sizeof out->allow, r->http_method);
+			allow_add(out->allow, sizeof out->allow,
+			          r->http_method);
 			continue;
 		}
 		if (score > best_score) {

@@ -17,9 +17,9 @@
 
 typedef enum route_result {
 	ROUTE_FOUND,
-	ROUTE_NOT_FOUND,      /* no route has this path */
-	ROUTE_WRONG_METHOD,   /* the path exists for other methods: 405 */
-	ROUTE_BAD_PATH        /* undecodable escape, NUL, too long: 400 */
+	ROUTE_NOT_FOUND,    /* no route has this path */
+	ROUTE_WRONG_METHOD, /* the path exists for other methods: 405 */
+	ROUTE_BAD_PATH      /* undecodable escape, NUL, too long: 400 */
 } route_result;
 
 typedef struct route_match {
@@ -32,7 +32,7 @@ typedef struct route_match {
  * segments beat parameters, so "/api/leads/export" wins over
  * "/api/leads/:id". Path parameters are percent-decoded and must be valid
  * UTF-8 without control characters. */
-route_result route_find(const manifest *m, const char *method,
-                        const char *path, route_match *out);
+route_result route_find(const manifest *m, const char *method, const char *path,
+                        route_match *out);
 
 #endif

@@ -11,6 +11,7 @@
 
 static void echo(mesh_req *req, json_t *args)
 {
+	mesh_log(req, MESH_LOG_INFO, NULL, "echoing");
 	mesh_reply(req, json_incref(args));
 }
 
@@ -46,7 +47,8 @@ static void sleep_method(mesh_req *req, json_t *args)
 {
 	json_int_t ms = json_integer_value(json_object_get(args, "ms"));
 	sleeper *s = malloc(sizeof *s);
-	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	struct timeval tv = {(time_t)(ms / 1000),
+	                     (suseconds_t)(ms % 1000) * 1000};
 
 	if (!s || ms < 0 || ms > 60000) {
 		free(s);
@@ -104,7 +106,7 @@ static void note(mesh_req *req, json_t *args)
 	const char *key = json_string_value(json_object_get(args, "key"));
 
 	mesh_kv_commandf(reply_kv, req, "INCR %s",
-	                 mesh_kv_key("notes", key ? key : "default", NULL));
+	                 mesh_kv_key("notes", key ? key : "default"));
 }
 
 static void notes(mesh_req *req, json_t *args)
@@ -112,7 +114,7 @@ static void notes(mesh_req *req, json_t *args)
 	const char *key = json_string_value(json_object_get(args, "key"));
 
 	mesh_kv_commandf(reply_kv, req, "GET %s",
-	                 mesh_kv_key("notes", key ? key : "default", NULL));
+	                 mesh_kv_key("notes", key ? key : "default"));
 }
 
 static void kv_put(mesh_req *req, json_t *args)
@@ -124,8 +126,9 @@ static void kv_put(mesh_req *req, json_t *args)
 		mesh_fail(req, MESH_EINVAL, "key and value: expected strings");
 		return;
 	}
-	mesh_kv_set(key, value, json_integer_value(json_object_get(args, "ttl")),
-	            reply_kv, req);
+	mesh_kv_set(key, value,
+	            json_integer_value(json_object_get(args, "ttl")), reply_kv,
+	            req);
 }
 
 static void kv_get(mesh_req *req, json_t *args)
@@ -165,7 +168,7 @@ static void event_marked(void *arg, mesh_err err, const char *msg,
 	if (json_is_integer(reply) && json_integer_value(reply) == 1)
 		return;
 	mesh_kv_commandf(event_recorded, req, "RPUSH %s %s|%s",
-	                 mesh_kv_key("seen", NULL), id, mesh_req_id(req));
+	                 mesh_kv_key("seen"), id, mesh_req_id(req));
 }
 
 /* Records every test.ping event in echo:seen as "<id>|<request id>".
@@ -186,15 +189,15 @@ static void on_ping(mesh_req *req, json_t *event)
 	mesh_req_set_data(req, event);
 	if (json_is_true(json_object_get(event, "hang")))
 		mesh_kv_commandf(event_marked, req, "SETNX %s 1",
-		                 mesh_kv_key("hung", id, NULL));
+		                 mesh_kv_key("hung", id));
 	else
 		event_marked(req, MESH_OK, "", NULL);
 }
 
 static const mesh_method methods[] = {
-    {"echo", echo},     {"info", info},     {"sleep", sleep_method},
-    {"fail", fail},     {"big", big},       {"note", note},
-    {"notes", notes},   {"kv_put", kv_put}, {"kv_get", kv_get},
+    {"echo", echo},   {"info", info},     {"sleep", sleep_method},
+    {"fail", fail},   {"big", big},       {"note", note},
+    {"notes", notes}, {"kv_put", kv_put}, {"kv_get", kv_get},
     {NULL, NULL},
 };
 

@@ -8,8 +8,7 @@
 
 #include "mesh.h"
 
-static void forwarded(void *arg, mesh_err err, const char *msg,
-                      json_t *result)
+static void forwarded(void *arg, mesh_err err, const char *msg, json_t *result)
 {
 	mesh_req *req = arg;
 
@@ -23,7 +22,8 @@ static void forwarded(void *arg, mesh_err err, const char *msg,
  * outcome, error code included. */
 static void forward(mesh_req *req, json_t *args)
 {
-	const char *service = json_string_value(json_object_get(args, "service"));
+	const char *service =
+	    json_string_value(json_object_get(args, "service"));
 	const char *method = json_string_value(json_object_get(args, "method"));
 	json_t *inner = json_object_get(args, "args");
 
@@ -31,6 +31,8 @@ static void forward(mesh_req *req, json_t *args)
 		mesh_fail(req, MESH_EINVAL, "method: expected a string");
 		return;
 	}
+	mesh_log(req, MESH_LOG_INFO, NULL, "forwarding to %s.%s",
+	         service ? service : "echo", method);
 	mesh_call(req, service ? service : "echo", method,
 	          inner ? json_incref(inner) : json_object(), forwarded, req);
 }
@@ -42,14 +44,15 @@ typedef struct fanout {
 	int failed;
 } fanout;
 
-static void fanout_one(void *arg, mesh_err err, const char *msg,
-                       json_t *result)
+static void fanout_one(void *arg, mesh_err err, const char *msg, json_t *result)
 {
 	fanout *f = arg;
 
 	(void)msg;
 	if (err != MESH_OK)
 		f->failed++;
+	else if (json_object_get(result, "slept"))
+		json_array_append(f->results, json_object_get(result, "slept"));
 	else
 		json_array_append(f->results, json_object_get(result, "i"));
 	if (--f->left > 0)
@@ -80,8 +83,8 @@ static void fan_out(mesh_req *req, json_t *args)
 			mesh_call(req, "echo", "sleep",
 			          json_pack("{s:O}", "ms", ms), fanout_one, f);
 		else
-			mesh_call(req, "echo", "echo", json_pack("{s:I}", "i", i),
-			          fanout_one, f);
+			mesh_call(req, "echo", "echo",
+			          json_pack("{s:I}", "i", i), fanout_one, f);
 	}
 }
 
@@ -119,11 +122,8 @@ static void publish(mesh_req *req, json_t *args)
 }
 
 static const mesh_method methods[] = {
-    {"forward", forward},
-    {"fan_out", fan_out},
-    {"notify", notify},
-    {"publish", publish},
-    {NULL, NULL},
+    {"forward", forward}, {"fan_out", fan_out}, {"notify", notify},
+    {"publish", publish}, {NULL, NULL},
 };
 
 static const mesh_service_def service = {

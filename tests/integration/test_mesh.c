@@ -22,21 +22,29 @@
 #include "redis_server.h"
 
 static char dir[64];
-static char echo_sock[128], relay_sock[128];
+static char echo_sock[100], relay_sock[100];
 static redis_server *rs;
 static pid_t echo_pid, relay_pid;
 
-static pid_t start_daemon(const char *name, const char *const *env)
+/* Starts the test daemon binary that serves as service. */
+static pid_t start_daemon_as(const char *binary, const char *service,
+                             const char *const *env)
 {
 	char log[128], sock[128];
+	const char *name = service;
 
 	snprintf(log, sizeof log, "%s/%s.log", dir, name);
 	snprintf(sock, sizeof sock, "%s/sock/%s.sock", dir, name);
-	pid_t pid = proc_start(proc_daemon_path(name), env, log);
+	pid_t pid = proc_start(proc_daemon_path(binary), env, log);
 	ck_assert_int_gt(pid, 0);
 	ck_assert_msg(proc_wait_socket(sock, 5000) == 0, "%s did not start",
 	              name);
 	return pid;
+}
+
+static pid_t start_daemon(const char *name, const char *const *env)
+{
+	return start_daemon_as(name, name, env);
 }
 
 static void setup(void)
@@ -48,8 +56,8 @@ static void setup(void)
 	rs = redis_server_start();
 	ck_assert_ptr_nonnull(rs);
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest, "%s/tests/integration/mesh.test.json",
-	         cwd);
+	snprintf(manifest, sizeof manifest,
+	         "%s/tests/integration/mesh.test.json", cwd);
 	setenv("MESH_RUN_DIR", dir, 1);
 	setenv("MESH_MANIFEST", manifest, 1);
 	setenv("REDIS_URL", redis_server_url(rs), 1);
@@ -66,9 +74,12 @@ static void teardown(void)
 	char cmd[128];
 
 	mesh_sync_shutdown();
-	proc_stop(relay_pid, 5000);
-	proc_stop(echo_pid, 5000);
+	/* A clean exit (0) also means no leak under ASan. */
+	int relay_pid_rc = relay_pid > 0 ? proc_stop(relay_pid, 5000) : 0;
+	int echo_pid_rc = echo_pid > 0 ? proc_stop(echo_pid, 5000) : 0;
 	redis_server_free(rs);
+	ck_assert_int_eq(relay_pid_rc, 0);
+	ck_assert_int_eq(echo_pid_rc, 0);
 	if (getenv("MESH_TEST_KEEP")) {
 		fprintf(stderr, "kept %s\n", dir);
 		return;
@@ -83,7 +94,8 @@ static json_t *call_ok(const char *svc, const char *method, json_t *args)
 {
 	mesh_err err;
 	char msg[512];
-	json_t *r = mesh_sync_call(svc, method, args, NULL, &err, msg, sizeof msg);
+	json_t *r =
+	    mesh_sync_call(svc, method, args, NULL, &err, msg, sizeof msg);
 
 	ck_assert_msg(err == MESH_OK, "%s.%s: %s: %s", svc, method,
 	              mesh_strerror(err), msg);
@@ -101,16 +113,72 @@ static mesh_err call_err(const char *svc, const char *method, json_t *args,
 	return err;
 }
 
+START_TEST(logs_ship_to_the_logger_when_bound)
+{
+	mesh_err err;
+	char msg[256];
+	pid_t sink = start_daemon_as("logsink", "logger", NULL);
+	mesh_sync_opts o = {.request_id = "log-req-7"};
+	json_t *r = mesh_sync_call("relay", "forward",
+	                           json_pack("{s:s}", "method", "echo"), &o,
+	                           &err, msg, sizeof msg);
+	ck_assert_int_eq(err, MESH_OK);
+	json_decref(r);
+
+	/* relay is bound to logger: its line arrives, batched, with the
+	 * request id. echo is not bound: its line stays on its stderr. */
+	long long until = proc_now_ms() + 3000;
+	int relay_lines = 0, echo_lines = 0;
+	while (proc_now_ms() < until && relay_lines == 0) {
+		redisReply *l =
+		    redis_server_cmd(rs, "LRANGE logger:records 0 -1");
+		relay_lines = echo_lines = 0;
+		for (size_t i = 0; l && i < l->elements; i++) {
+			json_t *rec = json_loads(l->element[i]->str, 0, NULL);
+			const char *svc =
+			    json_string_value(json_object_get(rec, "service"));
+			const char *rid = json_string_value(
+			    json_object_get(rec, "request_id"));
+			if (svc && strcmp(svc, "relay") == 0 && rid &&
+			    strcmp(rid, "log-req-7") == 0) {
+				relay_lines++;
+				ck_assert_str_eq(
+				    json_string_value(
+				        json_object_get(rec, "msg")),
+				    "forwarding to echo.echo");
+				ck_assert_ptr_nonnull(
+				    json_object_get(rec, "ts"));
+				ck_assert_str_eq(
+				    json_string_value(
+				        json_object_get(rec, "level")),
+				    "info");
+			}
+			if (svc && strcmp(svc, "echo") == 0)
+				echo_lines++;
+			json_decref(rec);
+		}
+		if (l)
+			freeReplyObject(l);
+		proc_sleep_ms(20);
+	}
+	ck_assert_int_eq(relay_lines, 1);
+	ck_assert_int_eq(echo_lines, 0);
+	ck_assert_int_eq(proc_stop(sink, 5000), 0);
+}
+END_TEST
+
 START_TEST(call_round_trip)
 {
-	json_t *r = call_ok("echo", "echo", json_pack("{s:s, s:i}", "a", "b", "n", 7));
+	json_t *r =
+	    call_ok("echo", "echo", json_pack("{s:s, s:i}", "a", "b", "n", 7));
 	ck_assert_str_eq(json_string_value(json_object_get(r, "a")), "b");
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "n")), 7);
 	json_decref(r);
 
 	/* Through relay's binding: the same answer, one hop further. */
-	r = call_ok("relay", "forward",
-	            json_pack("{s:s, s:{s:s}}", "method", "echo", "args", "x", "y"));
+	r = call_ok(
+	    "relay", "forward",
+	    json_pack("{s:s, s:{s:s}}", "method", "echo", "args", "x", "y"));
 	ck_assert_str_eq(json_string_value(json_object_get(r, "x")), "y");
 	json_decref(r);
 }
@@ -120,16 +188,18 @@ START_TEST(trace_travels_every_hop)
 {
 	mesh_err err;
 	char msg[256];
-	const char *tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	const char *tp =
+	    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 	mesh_sync_opts o = {.request_id = "req-abc-123", .traceparent = tp};
-	json_t *r = mesh_sync_call(
-	    "relay", "forward", json_pack("{s:s}", "method", "info"), &o, &err,
-	    msg, sizeof msg);
+	json_t *r = mesh_sync_call("relay", "forward",
+	                           json_pack("{s:s}", "method", "info"), &o,
+	                           &err, msg, sizeof msg);
 
 	ck_assert_int_eq(err, MESH_OK);
 	ck_assert_str_eq(json_string_value(json_object_get(r, "request_id")),
 	                 "req-abc-123");
-	ck_assert_str_eq(json_string_value(json_object_get(r, "caller")), "relay");
+	ck_assert_str_eq(json_string_value(json_object_get(r, "caller")),
+	                 "relay");
 	const char *seen = json_string_value(json_object_get(r, "traceparent"));
 	/* Same trace, a new span for echo's hop. */
 	ck_assert_int_eq(strncmp(seen, tp, 35), 0);
@@ -144,10 +214,10 @@ START_TEST(deadline_is_inherited)
 	long long t0 = proc_now_ms();
 	/* relay passes what is left of 300 ms on to echo, which would sleep
 	 * 3 s: the caller hears timeout at its deadline, not after 3 s. */
-	mesh_err err = call_err("relay", "forward",
-	                        json_pack("{s:s, s:{s:i}}", "method", "sleep",
-	                                  "args", "ms", 3000),
-	                        300, msg, sizeof msg);
+	mesh_err err = call_err(
+	    "relay", "forward",
+	    json_pack("{s:s, s:{s:i}}", "method", "sleep", "args", "ms", 3000),
+	    300, msg, sizeof msg);
 	long long took = proc_now_ms() - t0;
 
 	ck_assert_int_eq(err, MESH_ETIMEOUT);
@@ -160,7 +230,8 @@ START_TEST(deadline_is_inherited)
 	                           json_pack("{s:s}", "method", "info"), &o,
 	                           &err, msg, sizeof msg);
 	ck_assert_int_eq(err, MESH_OK);
-	json_int_t left = json_integer_value(json_object_get(r, "time_left_ms"));
+	json_int_t left =
+	    json_integer_value(json_object_get(r, "time_left_ms"));
 	ck_assert_int_le(left, 800);
 	ck_assert_int_gt(left, 500);
 	json_decref(r);
@@ -171,15 +242,16 @@ START_TEST(errors_keep_their_code)
 {
 	char msg[256];
 	mesh_err err = call_err("relay", "forward",
-	                        json_pack("{s:s, s:{s:s, s:s}}", "method", "fail",
-	                                  "args", "code", "conflict", "message",
-	                                  "lead 7 is closed"),
+	                        json_pack("{s:s, s:{s:s, s:s}}", "method",
+	                                  "fail", "args", "code", "conflict",
+	                                  "message", "lead 7 is closed"),
 	                        0, msg, sizeof msg);
 
 	ck_assert_int_eq(err, MESH_ECONFLICT);
 	ck_assert_str_eq(msg, "lead 7 is closed");
 
-	err = call_err("echo", "no_such_method", json_object(), 0, msg, sizeof msg);
+	err = call_err("echo", "no_such_method", json_object(), 0, msg,
+	               sizeof msg);
 	ck_assert_int_eq(err, MESH_ENOTFOUND);
 	ck_assert_ptr_nonnull(strstr(msg, "no_such_method"));
 
@@ -193,8 +265,8 @@ START_TEST(service_never_started_fails_fast)
 {
 	char msg[256];
 	long long t0 = proc_now_ms();
-	mesh_err err = call_err("vault", "open", json_object(), 3000, msg,
-	                        sizeof msg);
+	mesh_err err =
+	    call_err("vault", "open", json_object(), 3000, msg, sizeof msg);
 
 	ck_assert_int_eq(err, MESH_EUNAVAILABLE);
 	ck_assert_ptr_nonnull(strstr(msg, "not running"));
@@ -206,10 +278,10 @@ START_TEST(unbound_call_is_forbidden)
 {
 	char msg[256];
 	/* vault is not even running: the refusal comes before any I/O. */
-	mesh_err err = call_err("relay", "forward",
-	                        json_pack("{s:s, s:s}", "service", "vault",
-	                                  "method", "open"),
-	                        0, msg, sizeof msg);
+	mesh_err err = call_err(
+	    "relay", "forward",
+	    json_pack("{s:s, s:s}", "service", "vault", "method", "open"), 0,
+	    msg, sizeof msg);
 
 	ck_assert_int_eq(err, MESH_EFORBIDDEN);
 	ck_assert_ptr_nonnull(strstr(msg, "not bound"));
@@ -219,9 +291,9 @@ END_TEST
 START_TEST(replies_come_out_of_order)
 {
 	long long t0 = proc_now_ms();
-	json_t *r = call_ok("relay", "fan_out",
-	                    json_pack("{s:i, s:[i,i,i]}", "n", 3, "sleep_ms",
-	                              400, 10, 150));
+	json_t *r = call_ok(
+	    "relay", "fan_out",
+	    json_pack("{s:i, s:[i,i,i]}", "n", 3, "sleep_ms", 400, 10, 150));
 	long long took = proc_now_ms() - t0;
 	json_t *order = json_object_get(r, "order");
 
@@ -286,7 +358,8 @@ START_TEST(builtins_answer)
 	json_t *h = call_ok("echo", "_health", json_object());
 	ck_assert_str_eq(json_string_value(json_object_get(h, "status")), "ok");
 	ck_assert_str_eq(json_string_value(json_object_get(h, "redis")), "up");
-	ck_assert_int_eq(json_integer_value(json_object_get(h, "pid")), echo_pid);
+	ck_assert_int_eq(json_integer_value(json_object_get(h, "pid")),
+	                 echo_pid);
 	json_decref(h);
 
 	json_t *m = call_ok("echo", "_metrics", json_object());
@@ -296,8 +369,9 @@ START_TEST(builtins_answer)
 	json_decref(m);
 
 	json_t *d = call_ok("relay", "_methods", json_object());
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(d, "calls"), 0)),
-	                 "echo");
+	ck_assert_str_eq(
+	    json_string_value(json_array_get(json_object_get(d, "calls"), 0)),
+	    "echo");
 	ck_assert_int_eq(json_array_size(json_object_get(d, "methods")), 4 + 3);
 	json_decref(d);
 }
@@ -344,22 +418,24 @@ START_TEST(events_are_delivered_with_the_request_id)
 	freeReplyObject(p);
 
 	/* A topic relay does not publish is refused. */
-	err = call_err("relay", "publish",
-	               json_pack("{s:s, s:{}}", "topic", "lead.created", "event"),
-	               0, msg, sizeof msg);
+	err =
+	    call_err("relay", "publish",
+	             json_pack("{s:s, s:{}}", "topic", "lead.created", "event"),
+	             0, msg, sizeof msg);
 	ck_assert_int_eq(err, MESH_EFORBIDDEN);
 }
 END_TEST
 
 START_TEST(failing_events_go_to_dead_letter)
 {
-	json_decref(call_ok("relay", "publish",
-	                    json_pack("{s:{s:s, s:b}}", "event", "id", "bad",
-	                              "fail", 1)));
+	json_decref(call_ok(
+	    "relay", "publish",
+	    json_pack("{s:{s:s, s:b}}", "event", "id", "bad", "fail", 1)));
 	long long until = proc_now_ms() + 20000;
 	long long n = 0;
 	while (proc_now_ms() < until) {
-		redisReply *r = redis_server_cmd(rs, "XLEN events:test.ping:dead");
+		redisReply *r =
+		    redis_server_cmd(rs, "XLEN events:test.ping:dead");
 		n = r ? r->integer : 0;
 		if (r)
 			freeReplyObject(r);
@@ -374,9 +450,9 @@ END_TEST
 
 START_TEST(event_survives_kill_mid_handler)
 {
-	json_decref(call_ok("relay", "publish",
-	                    json_pack("{s:{s:s, s:b}}", "event", "id", "e3",
-	                              "hang", 1)));
+	json_decref(call_ok(
+	    "relay", "publish",
+	    json_pack("{s:{s:s, s:b}}", "event", "id", "e3", "hang", 1)));
 	/* Wait until echo is inside the handler, then kill it hard. */
 	long long until = proc_now_ms() + 5000;
 	for (;;) {
@@ -401,16 +477,18 @@ START_TEST(kv_follows_redis_down_and_back)
 {
 	char msg[256];
 
-	json_decref(call_ok("echo", "kv_put",
-	                    json_pack("{s:s, s:s}", "key", "k", "value", "v1")));
+	json_decref(
+	    call_ok("echo", "kv_put",
+	            json_pack("{s:s, s:s}", "key", "k", "value", "v1")));
 	redisReply *r = redis_server_cmd(rs, "GET echo:k");
 	ck_assert_str_eq(r->str, "v1"); /* namespaced under the service */
 	freeReplyObject(r);
 
 	redis_server_stop(rs);
 	long long t0 = proc_now_ms();
-	mesh_err err = call_err("echo", "kv_get", json_pack("{s:s}", "key", "k"),
-	                        2000, msg, sizeof msg);
+	mesh_err err =
+	    call_err("echo", "kv_get", json_pack("{s:s}", "key", "k"), 2000,
+	             msg, sizeof msg);
 	ck_assert_int_eq(err, MESH_EUNAVAILABLE);
 	ck_assert_int_lt(proc_now_ms() - t0, 500); /* fails fast */
 
@@ -418,8 +496,9 @@ START_TEST(kv_follows_redis_down_and_back)
 	long long until = proc_now_ms() + 8000;
 	json_t *v = NULL;
 	while (proc_now_ms() < until) {
-		v = mesh_sync_call("echo", "kv_get", json_pack("{s:s}", "key", "k"),
-		                   NULL, &err, msg, sizeof msg);
+		v = mesh_sync_call("echo", "kv_get",
+		                   json_pack("{s:s}", "key", "k"), NULL, &err,
+		                   msg, sizeof msg);
 		if (err == MESH_OK)
 			break;
 		proc_sleep_ms(50);
@@ -441,8 +520,9 @@ START_TEST(sigterm_finishes_in_flight_work)
 		kill(echo_pid, SIGTERM);
 		_exit(0);
 	}
-	json_t *r = mesh_sync_call("echo", "sleep", json_pack("{s:i}", "ms", 400),
-	                           NULL, &err, msg, sizeof msg);
+	json_t *r =
+	    mesh_sync_call("echo", "sleep", json_pack("{s:i}", "ms", 400), NULL,
+	                   &err, msg, sizeof msg);
 	ck_assert_msg(err == MESH_OK, "%s", msg);
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "slept")), 400);
 	json_decref(r);
@@ -453,9 +533,9 @@ START_TEST(sigterm_finishes_in_flight_work)
 	 * their deadline instead of failing at once. */
 	char msg2[256];
 	long long t0 = proc_now_ms();
-	ck_assert_int_eq(call_err("echo", "echo", json_object(), 300, msg2,
-	                          sizeof msg2),
-	                 MESH_ETIMEOUT);
+	ck_assert_int_eq(
+	    call_err("echo", "echo", json_object(), 300, msg2, sizeof msg2),
+	    MESH_ETIMEOUT);
 	ck_assert_int_ge(proc_now_ms() - t0, 290);
 }
 END_TEST
@@ -476,8 +556,8 @@ START_TEST(restart_looks_like_latency)
 		_exit(127);
 	}
 	mesh_sync_opts o = {.timeout_ms = 3000};
-	json_t *r = mesh_sync_call("echo", "echo", json_pack("{s:i}", "k", 1), &o,
-	                           &err, msg, sizeof msg);
+	json_t *r = mesh_sync_call("echo", "echo", json_pack("{s:i}", "k", 1),
+	                           &o, &err, msg, sizeof msg);
 	ck_assert_msg(err == MESH_OK, "%s: %s", mesh_strerror(err), msg);
 	json_decref(r);
 	echo_pid = starter;
@@ -545,9 +625,13 @@ static size_t read_frame(int fd, uint8_t *buf, size_t cap)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	for (;;) {
 		if (have >= 4 &&
-		    frame_peek(buf, have, cap, &total) == FRAME_OK && have >= total)
+		    frame_peek(buf, have, cap, &total) == FRAME_OK &&
+		    have >= total)
 			return total;
-		ssize_t n = read(fd, buf + have, total > have ? total - have : 4 - (have < 4 ? have : 0) + (have >= 4 ? 1 : 0));
+		ssize_t n = read(fd, buf + have,
+		                 total > have ? total - have
+		                              : 4 - (have < 4 ? have : 0) +
+		                                    (have >= 4 ? 1 : 0));
 		if (n <= 0)
 			return 0;
 		have += (size_t)n;
@@ -589,7 +673,8 @@ START_TEST(bad_frames_close_only_their_connection)
 	                 FRAME_OK);
 	ck_assert_int_eq(f.type, FRAME_ERROR);
 	ck_assert_int_eq(f.id, 9);
-	ck_assert_ptr_nonnull(memmem(f.payload, f.payload_len, "bad_request", 11));
+	ck_assert_ptr_nonnull(
+	    memmem(f.payload, f.payload_len, "bad_request", 11));
 	/* ... and the connection still serves. */
 	n = encode_request(buf, sizeof buf, 10, "echo", "[1,2]");
 	ck_assert_int_eq(write(fd, buf, n), (ssize_t)n);
@@ -615,18 +700,21 @@ START_TEST(in_flight_limit_at_the_boundary)
 	echo_pid = start_daemon("echo", env);
 	int fd = raw_connect();
 	for (uint64_t id = 1; id <= 5; id++) {
-		size_t n = encode_request(buf, sizeof buf, id, "sleep", "{\"ms\":300}");
+		size_t n = encode_request(buf, sizeof buf, id, "sleep",
+		                          "{\"ms\":300}");
 		ck_assert_int_eq(write(fd, buf, n), (ssize_t)n);
 	}
 	for (int i = 0; i < 5; i++) {
 		frame f;
 		size_t used, n = read_frame(fd, buf, sizeof buf);
 		ck_assert_int_gt(n, 0);
-		ck_assert_int_eq(frame_decode(buf, n, sizeof buf, &f, &used, NULL),
-		                 FRAME_OK);
+		ck_assert_int_eq(
+		    frame_decode(buf, n, sizeof buf, &f, &used, NULL),
+		    FRAME_OK);
 		if (f.type == FRAME_REPLY)
 			ok++;
-		else if (memmem(f.payload, f.payload_len, "too many requests", 17)) {
+		else if (memmem(f.payload, f.payload_len, "too many requests",
+		                17)) {
 			ck_assert_int_eq(f.id, 5);
 			busy++;
 		}
@@ -646,10 +734,12 @@ START_TEST(frame_size_limit_at_the_boundary)
 	echo_pid = start_daemon("echo", env);
 	/* A reply that fits and one that does not. */
 	json_t *r = call_ok("echo", "big", json_pack("{s:i}", "bytes", 60000));
-	ck_assert_int_eq(strlen(json_string_value(json_object_get(r, "data"))), 60000);
+	ck_assert_int_eq(strlen(json_string_value(json_object_get(r, "data"))),
+	                 60000);
 	json_decref(r);
-	mesh_err err = call_err("echo", "big", json_pack("{s:i}", "bytes", 70000),
-	                        0, msg, sizeof msg);
+	mesh_err err =
+	    call_err("echo", "big", json_pack("{s:i}", "bytes", 70000), 0, msg,
+	             sizeof msg);
 	ck_assert_int_eq(err, MESH_ETOOLARGE);
 	/* echo is fine afterwards. */
 	json_decref(call_ok("echo", "_health", json_object()));
@@ -658,7 +748,7 @@ END_TEST
 
 START_TEST(inherited_listening_socket_is_used)
 {
-	char path[128], fds[] = "LISTEN_FDS=1", pidvar[64];
+	char path[100], fds[] = "LISTEN_FDS=1", pidvar[64];
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
@@ -672,7 +762,8 @@ START_TEST(inherited_listening_socket_is_used)
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(fd, 3);
-		snprintf(pidvar, sizeof pidvar, "LISTEN_PID=%ld", (long)getpid());
+		snprintf(pidvar, sizeof pidvar, "LISTEN_PID=%ld",
+		         (long)getpid());
 		putenv(fds);
 		putenv(pidvar);
 		execl(proc_daemon_path("echo"), "echo", (char *)NULL);
@@ -701,7 +792,8 @@ START_TEST(tcp_binding_works)
 	port = ntohs(sin.sin_port);
 	close(s);
 
-	snprintf(listen_env, sizeof listen_env, "MESH_LISTEN=tcp://127.0.0.1:%d", port);
+	snprintf(listen_env, sizeof listen_env,
+	         "MESH_LISTEN=tcp://127.0.0.1:%d", port);
 	snprintf(endpoint_env, sizeof endpoint_env,
 	         "MESH_ENDPOINT_ECHO=tcp://127.0.0.1:%d", port);
 	const char *echo_env[] = {listen_env, NULL};
@@ -736,12 +828,13 @@ START_TEST(manifest_mismatch_refuses_to_start)
 
 	snprintf(path, sizeof path, "%s/bad.json", dir);
 	f = fopen(path, "w");
-	fputs("{\"version\":1,\"services\":{\"echo\":{\"methods\":[\"echo\","
-	      "\"info\",\"sleep\",\"fail\",\"big\",\"note\",\"notes\","
-	      "\"kv_put\",\"kv_get\",\"extra\"],\"subscribes\":[\"test.ping\"]},"
-	      "\"p\":{\"methods\":[\"x\"],\"publishes\":[\"test.ping\"]}},"
-	      "\"routes\":[]}",
-	      f);
+	fputs(
+	    "{\"version\":1,\"services\":{\"echo\":{\"methods\":[\"echo\","
+	    "\"info\",\"sleep\",\"fail\",\"big\",\"note\",\"notes\","
+	    "\"kv_put\",\"kv_get\",\"extra\"],\"subscribes\":[\"test.ping\"]},"
+	    "\"p\":{\"methods\":[\"x\"],\"publishes\":[\"test.ping\"]}},"
+	    "\"routes\":[]}",
+	    f);
 	fclose(f);
 	snprintf(bad, sizeof bad, "MESH_MANIFEST=%s", path);
 	snprintf(log, sizeof log, "%s/bad.log", dir);
@@ -760,7 +853,8 @@ START_TEST(manifest_mismatch_refuses_to_start)
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_WRONLY);
 		dup2(devnull, 2);
-		execl(proc_daemon_path("echo"), "echo", "--bogus", (char *)NULL);
+		execl(proc_daemon_path("echo"), "echo", "--bogus",
+		      (char *)NULL);
 		_exit(127);
 	}
 	(void)usage_env;
@@ -776,6 +870,7 @@ static Suite *mesh_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, call_round_trip);
+	tcase_add_test(tc, logs_ship_to_the_logger_when_bound);
 	tcase_add_test(tc, trace_travels_every_hop);
 	tcase_add_test(tc, deadline_is_inherited);
 	tcase_add_test(tc, errors_keep_their_code);

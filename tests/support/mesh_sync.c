@@ -36,8 +36,7 @@ typedef struct outcome {
 	json_t *result;
 } outcome;
 
-static void sync_done(void *arg, mesh_err err, const char *msg,
-                      json_t *result)
+static void sync_done(void *arg, mesh_err err, const char *msg, json_t *result)
 {
 	outcome *o = arg;
 

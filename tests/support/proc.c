@@ -109,8 +109,7 @@ void proc_kill(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-static const char *env_path(const char *var, const char *dflt,
-                            const char *name)
+static const char *env_path(const char *var, const char *dflt, const char *name)
 {
 	static char path[1024];
 	const char *dir = getenv(var);

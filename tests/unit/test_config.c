@@ -7,10 +7,10 @@
 
 static void clear_env(void)
 {
-	const char *vars[] = {"MESH_RUN_DIR", "MESH_MANIFEST", "REDIS_URL",
-	                      "MESH_LISTEN", "MESH_INSTANCE", "LOG_LEVEL",
-	                      "MESH_MAX_FRAME", "MESH_MAX_IN_FLIGHT",
-	                      "MESH_DRAIN_MS"};
+	const char *vars[] = {
+	    "MESH_RUN_DIR",   "MESH_MANIFEST",      "REDIS_URL",
+	    "MESH_LISTEN",    "MESH_INSTANCE",      "LOG_LEVEL",
+	    "MESH_MAX_FRAME", "MESH_MAX_IN_FLIGHT", "MESH_DRAIN_MS"};
 	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
 		unsetenv(vars[i]);
 }
@@ -74,7 +74,8 @@ START_TEST(error_table)
 	ck_assert_int_eq(mesh_err_from_name(NULL), MESH_EINTERNAL);
 	ck_assert_str_eq(mesh_strerror((mesh_err)999), "internal");
 	for (int e = 0; e < MESH_ERR_COUNT; e++)
-		ck_assert_int_eq(mesh_err_from_name(mesh_strerror((mesh_err)e)), e);
+		ck_assert_int_eq(mesh_err_from_name(mesh_strerror((mesh_err)e)),
+		                 e);
 }
 END_TEST
 

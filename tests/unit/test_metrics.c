@@ -10,9 +10,9 @@ START_TEST(counts_errors_and_buckets)
 	metrics_method *m = metrics_for("create");
 
 	ck_assert_ptr_eq(m, metrics_for("create"));
-	metrics_record(m, MESH_OK, 40);    /* <= 50 us */
-	metrics_record(m, MESH_OK, 50);    /* boundary: still <= 50 */
-	metrics_record(m, MESH_OK, 51);    /* next bucket */
+	metrics_record(m, MESH_OK, 40); /* <= 50 us */
+	metrics_record(m, MESH_OK, 50); /* boundary: still <= 50 */
+	metrics_record(m, MESH_OK, 51); /* next bucket */
 	metrics_record(m, MESH_ENOTFOUND, 2000);
 	metrics_record(m, MESH_ETIMEOUT, 99999999); /* +Inf */
 	ck_assert_int_eq(m->count, 5);
@@ -42,7 +42,7 @@ START_TEST(quantiles_fall_in_the_right_bucket)
 
 	for (int i = 0; i < 99; i++)
 		metrics_record(m, MESH_OK, 300); /* (250, 500] */
-	metrics_record(m, MESH_OK, 40000);    /* (25000, 50000] */
+	metrics_record(m, MESH_OK, 40000);       /* (25000, 50000] */
 	double p50 = metrics_quantile(m, 0.5), p99 = metrics_quantile(m, 0.99),
 	       p100 = metrics_quantile(m, 1.0);
 	ck_assert(p50 > 250 && p50 <= 500);

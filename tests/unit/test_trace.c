@@ -1,5 +1,8 @@
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "trace.h"
 
@@ -15,9 +18,47 @@ START_TEST(request_ids_are_uuids_and_differ)
 }
 END_TEST
 
+static int cmp_ids(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+START_TEST(request_ids_are_unique_and_uuid_shaped)
+{
+	enum { N = 100000 };
+	char(*ids)[37] = malloc(sizeof *ids * N);
+
+	for (int i = 0; i < N; i++) {
+		trace_new_request_id(ids[i]);
+		ck_assert_int_eq(ids[i][14], '4');
+		ck_assert(strchr("89ab", ids[i][19]) != NULL);
+		ck_assert_int_eq(ids[i][8], '-');
+	}
+	qsort(ids, N, sizeof *ids, cmp_ids);
+	for (int i = 1; i < N; i++)
+		ck_assert_str_ne(ids[i - 1], ids[i]);
+
+	/* A forked child does not repeat its parent's ids. */
+	int fds[2];
+	char parent[37], child[37] = "";
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		trace_new_request_id(child);
+		_exit(write(fds[1], child, 37) == 37 ? 0 : 1);
+	}
+	trace_new_request_id(parent);
+	ck_assert_int_eq(read(fds[0], child, 37), 37);
+	waitpid(pid, NULL, 0);
+	ck_assert_str_ne(parent, child);
+	free(ids);
+}
+END_TEST
+
 START_TEST(traceparent_validation)
 {
-	const char *good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	const char *good =
+	    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 	ck_assert(trace_parent_valid(good, strlen(good)));
 	ck_assert(!trace_parent_valid(good, 54));
@@ -73,6 +114,7 @@ int main(void)
 	TCase *tc = tcase_create("trace");
 
 	tcase_add_test(tc, request_ids_are_uuids_and_differ);
+	tcase_add_test(tc, request_ids_are_unique_and_uuid_shaped);
 	tcase_add_test(tc, traceparent_validation);
 	tcase_add_test(tc, child_keeps_trace_and_makes_a_new_span);
 	tcase_add_test(tc, request_id_rules);
