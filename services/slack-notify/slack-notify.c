@@ -29,6 +29,10 @@
 /* Daily counters are kept this long: the digest reads today's, and a week
  * back stays visible to an operator. */
 #define NOTIFY_COUNT_TTL_S (8 * 86400)
+/* Added to every wait: libevent times with a coarse clock and from the
+ * loop's cached time, so a timer may fire a few ms before the time asked,
+ * and a retry must never come before Slack's Retry-After. */
+#define NOTIFY_TIMER_MARGIN_MS 10
 /* Bytes of Slack's error body quoted in a failure message. */
 #define NOTIFY_SLACK_BODY_QUOTE 120
 /* Room for "slack-notify:<part>:<64 hex>". */
@@ -174,8 +178,9 @@ static void responded(void *arg, mesh_err err, const char *msg,
 		return;
 	}
 	if (d.action == SLACK_RETRY) {
-		struct timeval tv = {(time_t)(d.delay_ms / 1000),
-		                     (suseconds_t)(d.delay_ms % 1000) * 1000};
+		int64_t wait = d.delay_ms + NOTIFY_TIMER_MARGIN_MS;
+		struct timeval tv = {(time_t)(wait / 1000),
+		                     (suseconds_t)(wait % 1000) * 1000};
 		char what[200];
 		if (err != MESH_OK)
 			snprintf(what, sizeof what, "%s", msg);
@@ -186,9 +191,6 @@ static void responded(void *arg, mesh_err err, const char *msg,
 		         j->attempts, what, (long long)d.delay_ms);
 		if (!j->timer)
 			j->timer = evtimer_new(mesh_loop(), retry_timer, j);
-		/* The loop's cached time is from before this callback ran:
-		 * without a fresh one the wait could end a little early. */
-		event_base_update_cache_time(mesh_loop());
 		if (!j->timer || evtimer_add(j->timer, &tv) != 0) {
 			job_fail(j, MESH_EINTERNAL,
 			         "cannot arm the retry timer");
