@@ -16,8 +16,9 @@ static manifest_route route(manifest_auth auth, char **scopes, size_t n)
 
 START_TEST(scope_rules)
 {
-	char *need_read[] = {"leads:read"};
-	char *need_two[] = {"leads:read", "leads:write"};
+	char lr[] = "leads:read", lw[] = "leads:write";
+	char *need_read[] = {lr};
+	char *need_two[] = {lr, lw};
 	manifest_route pub = route(MANIFEST_AUTH_PUBLIC, NULL, 0);
 	manifest_route read = route(MANIFEST_AUTH_KEY, need_read, 1);
 	manifest_route two = route(MANIFEST_AUTH_KEY, need_two, 2);
