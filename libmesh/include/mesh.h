@@ -178,7 +178,8 @@ typedef void (*mesh_kv_fn)(void *arg, mesh_err err, const char *msg,
 /* A key in this service's namespace: mesh_kv_key("lead", id) is
  * "<service>:lead:<id>". Returns a static buffer good until the next call;
  * NULL when it would not fit. (A macro, so the parts list ends itself.) */
-#define mesh_kv_key(...) mesh_kv_key_parts((const char *const[]){__VA_ARGS__, 0})
+#define mesh_kv_key(...)                                                       \
+	mesh_kv_key_parts((const char *const[]){__VA_ARGS__, 0})
 const char *mesh_kv_key_parts(const char *const *parts);
 
 /* Runs one command given as argc strings (binary safe with lens, NULL lens
@@ -232,6 +233,14 @@ long mesh_http_status(const mesh_http_response *resp);
 const char *mesh_http_body(const mesh_http_response *resp, size_t *len);
 /* A response header's value (case-insensitive name), NULL when absent. */
 const char *mesh_http_header(const mesh_http_response *resp, const char *name);
+
+/* ---- Arguments ------------------------------------------------------------
+ */
+
+/* A numeric argument that may arrive as a JSON number or, from a query
+ * string, as a decimal string. 1 with *out set; 0 when absent, null or "";
+ * -1 when present but not a finite number. */
+int mesh_arg_number(json_t *args, const char *name, double *out);
 
 /* ---- Phone numbers (leads and SMS both need them) ---------------------- */
 
