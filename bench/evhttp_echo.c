@@ -72,8 +72,7 @@ static void echo(struct evhttp_request *req, void *arg)
 		                           &peer, &port);
 		ip = peer ? peer : "unknown";
 	}
-	json_object_set_new(body, "_meta",
-	                    json_pack("{s:s}", "client_ip", ip));
+	json_object_set_new(body, "_meta", json_pack("{s:s}", "client_ip", ip));
 	send_json(req, 200, body);
 }
 

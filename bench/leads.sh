@@ -8,13 +8,17 @@ STREAM=events:lead.created
 
 # footprint TAG: RSS and anonymous memory of meshd, Redis and every
 # service meshd runs.
-footprint() {
-	total=0
+list_pids() {
 	mesh_pids "$LD" >"$dir/pids.now"
 	echo "meshd $pid_meshd" >>"$dir/pids.now"
 	rpid=$(MESH_RUN_DIR="$LD" "$BIN/meshctl" --json status | tr -d ' \n' |
 		sed -n 's/.*"redis":{[^}]*"pid":\([0-9]*\).*/\1/p')
 	[ -z "$rpid" ] || echo "redis-server $rpid" >>"$dir/pids.now"
+}
+
+footprint() {
+	total=0
+	list_pids
 	while read -r name p; do
 		rss=$(rss_kb "$p" VmRSS)
 		anon=$(rss_kb "$p" RssAnon)
@@ -24,6 +28,13 @@ footprint() {
 		total=$((total + rss))
 	done <"$dir/pids.now"
 	note "rss.$1.TOTAL" $total
+}
+
+# cpu_snapshot FILE: "name pid ticks" of meshd, Redis and every service.
+cpu_snapshot() {
+	while read -r name p; do
+		echo "$name $p $(cpu_ticks "$p")"
+	done <"$dir/pids.now" | sort >"$1"
 }
 
 # drain TAG: from now until every consumer group of lead.created has been
@@ -73,7 +84,7 @@ say "bench: 3. lead flow through meshd and proto/mesh.json"
 start fake_slack "$BUILD/bench/fake_slack" $P_SLACK
 wait_http "http://127.0.0.1:$P_SLACK/count" 5000
 t_boot=$(now_ms)
-start meshd env MESH_RUN_DIR="$LD" MESH_BIN_DIR="$dir/bin" \
+start meshd env MESH_RUN_DIR="$LD" MESH_BIN_DIR="$BIN" \
 	MESH_MANIFEST="$root/proto/mesh.json" PORT=$P_LEADS \
 	RATE_LIMIT_PER_IP=1000000 \
 	SLACK_WEBHOOK_URL="http://127.0.0.1:$P_SLACK/services/TBENCH/BBENCH/x" \
@@ -81,14 +92,33 @@ start meshd env MESH_RUN_DIR="$LD" MESH_BIN_DIR="$dir/bin" \
 wait_line "$dir/meshd.log" "leadmesh is up" 30000 ||
 	{ say "bench: meshd did not come up"; cat "$dir/meshd.log" >&2; exit 1; }
 note boot.up_ms $(($(now_ms) - t_boot))
-if wait_http "http://127.0.0.1:$P_LEADS/readyz" 3000; then
-	note boot.readyz_ms $(($(now_ms) - t_boot))
-else
-	note boot.readyz_ms null
-	curl -s "http://127.0.0.1:$P_LEADS/readyz" | tr ',' '\n' |
-		sed -n 's/.*"\([a-z-]*\)":"down".*/\1/p' | tr '\n' ' ' >"$dir/down"
-	note info.readyz_down "$(cat "$dir/down")"
-fi
+# /readyz is 200 once every routed service is up: with services not built
+# yet it cannot be, so also note when every built one is up in it.
+awk '$1 == "skipped" { print $2 }' "$dir/meshd.log" >"$dir/skipped"
+end=$(($(now_ms) + 5000))
+while :; do
+	code=$(curl -s -o "$dir/readyz" -w '%{http_code}' \
+		"http://127.0.0.1:$P_LEADS/readyz" || true)
+	tr ',' '\n' <"$dir/readyz" |
+		sed -n 's/.*"\([a-z-]*\)":"down".*/\1/p' >"$dir/down"
+	if [ "$code" = 200 ]; then
+		note boot.readyz_ms $(($(now_ms) - t_boot))
+		note boot.readyz_built_ms $(($(now_ms) - t_boot))
+		break
+	fi
+	if ! grep -qvxF -f "$dir/skipped" "$dir/down"; then
+		note boot.readyz_built_ms $(($(now_ms) - t_boot))
+		note boot.readyz_ms null
+		note info.readyz_down "$(tr '\n' ' ' <"$dir/down")"
+		break
+	fi
+	if [ "$(now_ms)" -ge $end ]; then
+		note boot.readyz_ms null
+		note info.readyz_down "$(tr '\n' ' ' <"$dir/down")"
+		break
+	fi
+	sleep 0.005
+done
 awk '$1 == "ready" { print $2, $5 }' "$dir/meshd.log" |
 	while read -r name ms; do note "ready.$name" "$ms"; done
 note info.skipped "$(awk '$1 == "skipped" { printf "%s ", $2 }' \
@@ -105,6 +135,10 @@ cat "$here/leads.lua" "$here/report.lua" >"$dir/leads.lua"
 url="http://127.0.0.1:$P_LEADS"
 wrk_run "$dir/leads.lua" "$url" 3 >/dev/null # warm: caches, connections
 drain warm
+list_pids
+cpu_snapshot "$dir/cpu.before"
+redis-cli -s "$REDIS_SOCK" CONFIG RESETSTAT >/dev/null
+leads=0
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	out=$(wrk_run "$dir/leads.lua" "$url" "$SECS")
@@ -113,9 +147,26 @@ while [ $r -le "$ROUNDS" ]; do
 	done
 	note lead.errors $(($(jget "$out" non2xx) + \
 		$(jget "$out" socket_errors) + $(jget "$out" timeouts)))
+	leads=$((leads + $(jget "$out" requests)))
 	drain r$r
 	r=$((r + 1))
 done
+# Where the CPU went: each process's user+system time from before the
+# first round to the end of the last drain, per lead.
+cpu_snapshot "$dir/cpu.after"
+hz=$(getconf CLK_TCK)
+join "$dir/cpu.before" "$dir/cpu.after" 2>/dev/null | while read -r name p0 t0 p1 t1; do
+	[ "$p0" = "$p1" ] && [ $leads -gt 0 ] || continue
+	note "cpu.$name" $(((t1 - t0) * 1000000 / hz / leads))
+done
+note info.leads $leads
+# Redis's own time per lead, by command: the top five.
+redis-cli -s "$REDIS_SOCK" INFO commandstats | tr -d '\r' | awk -F'[:,=]' \
+	-v n=$leads '/^cmdstat_/ && n > 0 {
+		printf "%s %.0f %.1f\n", substr($1, 9), $5 / n, $3 / n }' |
+	sort -k2 -rn | head -5 | while read -r cmd us calls; do
+		note "redis.$cmd" "$us us, $calls calls"
+	done
 note info.stream_len "$(redis-cli -s "$REDIS_SOCK" XLEN $STREAM)"
 note info.dead_letters "$(redis-cli -s "$REDIS_SOCK" XLEN $STREAM:dead)"
 note info.slack_posts "$(curl -s "http://127.0.0.1:$P_SLACK/count")"

@@ -118,3 +118,8 @@ groups_backlog() {
 		prev == "lag" { print g, d, p, ($0 == "" ? "null" : $0) }
 		{ prev = $0 }'
 }
+
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+}

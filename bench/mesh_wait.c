@@ -25,7 +25,7 @@
 
 #define POLL_GAP_NS   1000000 /* between attempts */
 #define MAX_TIMEOUT   60000   /* ms */
-#define REPLY_WAIT_MS 2000 /* an accepted request may wait for the process */
+#define REPLY_WAIT_MS 2000    /* an accepted request may wait for the process */
 
 /* Whether pid has died (gone, or a zombie its parent has not reaped):
  * SIGKILL is asynchronous, and the old process must not be the one that
@@ -89,8 +89,8 @@ static int health_once(const char *path)
 		frame f;
 		size_t used;
 		const char *why;
-		frame_status st = frame_decode(in, have, sizeof in, &f, &used,
-		                               &why);
+		frame_status st =
+		    frame_decode(in, have, sizeof in, &f, &used, &why);
 		if (st == FRAME_NEED_MORE)
 			continue;
 		ok = st == FRAME_OK && f.type == FRAME_REPLY;

@@ -8,9 +8,9 @@
  * DEPTH 1 (the default) is sequential: the next call leaves when the last
  * reply is in. DEPTH > 1 keeps that many calls in flight. -v names an
  * integer field of ARGS that grows by one per call (from its value in ARGS),
- * so no two calls are the same and no cache answers for the callee. The run stops after CALLS
- * calls or SECONDS, whichever comes first. Needs MESH_RUN_DIR (and
- * MESH_MANIFEST) of a running mesh; calls are not bound (a tool, like
+ * so no two calls are the same and no cache answers for the callee. The run
+ * stops after CALLS calls or SECONDS, whichever comes first. Needs MESH_RUN_DIR
+ * (and MESH_MANIFEST) of a running mesh; calls are not bound (a tool, like
  * meshctl). Prints one JSON line: p50 and p99 in microseconds, calls per
  * second and the failed count with the first error.
  */
@@ -136,15 +136,32 @@ int main(int argc, char **argv)
 	rt.timeout_ms = 5000;
 	while ((opt = getopt(argc, argv, "n:t:d:s:m:a:v:w:")) != -1) {
 		switch (opt) {
-		case 'n': n = strtol(optarg, NULL, 10); break;
-		case 't': secs = strtod(optarg, NULL); break;
-		case 'd': rt.depth = strtol(optarg, NULL, 10); break;
-		case 's': rt.service = optarg; break;
-		case 'm': rt.method = optarg; break;
-		case 'a': args_text = optarg; break;
-		case 'v': rt.vary = *optarg ? optarg : NULL; break;
-		case 'w': warm = strtol(optarg, NULL, 10); break;
-		default: return usage();
+		case 'n':
+			n = strtol(optarg, NULL, 10);
+			break;
+		case 't':
+			secs = strtod(optarg, NULL);
+			break;
+		case 'd':
+			rt.depth = strtol(optarg, NULL, 10);
+			break;
+		case 's':
+			rt.service = optarg;
+			break;
+		case 'm':
+			rt.method = optarg;
+			break;
+		case 'a':
+			args_text = optarg;
+			break;
+		case 'v':
+			rt.vary = *optarg ? optarg : NULL;
+			break;
+		case 'w':
+			warm = strtol(optarg, NULL, 10);
+			break;
+		default:
+			return usage();
 		}
 	}
 	if (n < 1 || n > MAX_CALLS || rt.depth < 1 || rt.depth > MAX_DEPTH ||

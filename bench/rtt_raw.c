@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MSG       64       /* payload bytes, as the mesh call's JSON */
+#define MSG       64 /* payload bytes, as the mesh call's JSON */
 #define FRAME     (4 + MSG)
 #define MAX_DEPTH 1024     /* outstanding messages at most */
 #define MAX_N     10000000 /* messages per run at most */
@@ -111,8 +111,7 @@ int main(int argc, char **argv)
 	int sv[2];
 
 	if (n < 100 || n > MAX_N || depth < 1 || depth > MAX_DEPTH ||
-	    depth > n ||
-	    (argc > 3 && !batch && strcmp(argv[3], "each") != 0)) {
+	    depth > n || (argc > 3 && !batch && strcmp(argv[3], "each") != 0)) {
 		fprintf(stderr,
 		        "usage: rtt_raw N(100-%d) [DEPTH(1-%d) [each|batch]]\n",
 		        MAX_N, MAX_DEPTH);
@@ -189,7 +188,8 @@ int main(int argc, char **argv)
 	close(sv[0]);
 	waitpid(pid, NULL, 0);
 	qsort(lat, (size_t)n, sizeof *lat, cmp_i64);
-	printf("{\"bench\":\"raw\",\"mode\":\"%s\",\"depth\":%ld,\"n\":%ld,\"p50_us\":%.1f,"
+	printf("{\"bench\":\"raw\",\"mode\":\"%s\",\"depth\":%ld,\"n\":%ld,"
+	       "\"p50_us\":%.1f,"
 	       "\"p99_us\":%.1f,\"per_s\":%.0f,\"failed\":0}\n",
 	       batch ? "batch" : "each", depth, n, (double)lat[n / 2] / 1e3,
 	       (double)lat[n * 99 / 100] / 1e3, (double)n / secs);
