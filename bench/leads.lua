@@ -4,6 +4,10 @@
 -- form asks), so dedupe, valuation and the consumers do real work: no two
 -- leads share a phone, an email or an address.
 --
+-- The features valuation caches on (ZIP, sqft, beds, baths, year built)
+-- repeat only every 16 * 2609 * 5 * 83 leads, so no estimate is served
+-- from valuation's cache that a stream of real leads would not hit.
+--
 -- Distinct across wrk threads too: each thread gets its own number in
 -- setup() and draws from its own range of street numbers and phone lines.
 
@@ -73,8 +77,8 @@ function request()
 		first, last, p[5], exchange, line,
 		string.lower(first), string.lower(last), k,
 		100 + k % 99900, p[1], p[2], p[3], p[4],
-		2 + k % 4, 1 + (k % 4) * 0.5, 900 + (k * 37) % 2600,
-		1940 + k % 80,
+		2 + k % 4, 1 + (k % 5) * 0.5, 900 + (k * 37) % 2609,
+		1940 + (k * 7) % 83,
 		timelines[k % #timelines + 1], types[k % #types + 1],
 		sources[k % #sources + 1])
 	return wrk.format(nil, "/api/leads", nil, body)
