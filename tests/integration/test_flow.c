@@ -474,6 +474,57 @@ START_TEST(deploy_under_load_fails_no_request)
 }
 END_TEST
 
+START_TEST(two_platforms_side_by_side)
+{
+	char dir2[64], url2[96], env_dir[96], env_port[32], env_bin[1024],
+	    log[128], cmd[128];
+	int port2 = free_port();
+
+	snprintf(dir2, sizeof dir2, "/tmp/flowtest2-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir2));
+	snprintf(env_dir, sizeof env_dir, "MESH_RUN_DIR=%s", dir2);
+	snprintf(env_port, sizeof env_port, "PORT=%d", port2);
+	snprintf(env_bin, sizeof env_bin, "MESH_BIN_DIR=%s",
+	         getenv("MESH_TEST_BIN") ? getenv("MESH_TEST_BIN") : "bin");
+	snprintf(log, sizeof log, "%s/meshd.out", dir2);
+	const char *env[] = {env_dir,
+	                     env_port,
+	                     env_bin,
+	                     "BIND_ADDR=127.0.0.1",
+	                     "ADMIN_API_KEY=" ADMIN_KEY,
+	                     NULL};
+	pid_t other = proc_start(proc_bin_path("meshd"), env, log);
+	snprintf(url2, sizeof url2, "http://127.0.0.1:%d/readyz", port2);
+	long long until = proc_now_ms() + 20000;
+	long st = 0;
+	while (st != 200 && proc_now_ms() < until) {
+		http_result r = http_do("GET", url2, NULL, 0, NULL, 1000);
+		st = r.status;
+		http_result_free(&r);
+		if (st != 200)
+			proc_sleep_ms(50);
+	}
+	ck_assert_int_eq(st, 200);
+
+	/* A lead in the first platform is unknown to the second. */
+	http_result r =
+	    req("POST", "/api/leads", lead_json("Only Here", "512-555-0999"));
+	ck_assert_int_eq(r.status, 201);
+	char path[160];
+	snprintf(path, sizeof path, "http://127.0.0.1:%d/api/leads/%s", port2,
+	         json_string_value(json_object_get(r.json, "id")));
+	http_result_free(&r);
+	const char *h[] = {"Authorization: Bearer " ADMIN_KEY, NULL};
+	r = http_do("GET", path, NULL, 0, h, 5000);
+	ck_assert_int_eq(r.status, 404);
+	http_result_free(&r);
+
+	ck_assert_int_eq(proc_stop(other, 20000), 0);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir2);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("flow");
@@ -487,6 +538,7 @@ int main(void)
 	tcase_add_test(tc, kill_valuation_under_load_loses_no_lead);
 	tcase_add_test(tc, kill_slack_notify_loses_no_message);
 	tcase_add_test(tc, deploy_under_load_fails_no_request);
+	tcase_add_test(tc, two_platforms_side_by_side);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
