@@ -183,9 +183,15 @@ lint:
 format:
 	clang-format -i $(FORMAT_SRC)
 
+# The whole platform in the foreground: a private Redis, every service that
+# has a binary, the gateway on $(PORT) (8080). Ctrl-C stops all.
 run: all
-	@if [ -x $(BIN)/meshd ]; then exec $(BIN)/meshd; \
-	else echo "make run: no services yet (meshd lands with the gateway)"; fi
+	exec $(BIN)/meshd
+
+# With the platform running: the example comparable sales, so valuation
+# answers on a fresh install.
+seed: all
+	$(BIN)/meshctl call comps import @examples/comps.json
 
 clean:
 	rm -rf build build-asan build-fuzz bin

@@ -178,7 +178,8 @@ typedef void (*mesh_kv_fn)(void *arg, mesh_err err, const char *msg,
 /* A key in this service's namespace: mesh_kv_key("lead", id) is
  * "<service>:lead:<id>". Returns a static buffer good until the next call;
  * NULL when it would not fit. (A macro, so the parts list ends itself.) */
-#define mesh_kv_key(...) mesh_kv_key_parts((const char *const[]){__VA_ARGS__, 0})
+#define mesh_kv_key(...)                                                       \
+	mesh_kv_key_parts((const char *const[]){__VA_ARGS__, 0})
 const char *mesh_kv_key_parts(const char *const *parts);
 
 /* Runs one command given as argc strings (binary safe with lens, NULL lens

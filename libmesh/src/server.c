@@ -63,7 +63,8 @@ static void send_error(conn *c, uint64_t id, mesh_err err, const char *msg)
 
 static void send_reply(conn *c, uint64_t id, json_t *result)
 {
-	char *text = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *text = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY |
+	                                    JSON_REAL_PRECISION(12));
 	frame f = {.type = FRAME_REPLY, .id = id};
 
 	if (!text) {

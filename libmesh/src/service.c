@@ -263,7 +263,7 @@ static int service_start(char *err, size_t err_len)
 		return -1;
 	}
 	if (svc.def->init && svc.def->init() != 0) {
-		snprintf(err, err_len, "%s: init failed", svc.def->name);
+		snprintf(err, err_len, "init failed (the line above says why)");
 		return -1;
 	}
 	svc.srv = server_new(svc.base, service_lookup);

@@ -16,6 +16,16 @@ struct evhttp_request;
 /* Query parameters, at most. */
 #define EDGE_MAX_QUERY_PARAMS 32
 
+/* Requests per minute per API key, and per client address on public
+ * routes (RATE_LIMIT_PER_KEY, RATE_LIMIT_PER_IP override). */
+#define EDGE_RATE_PER_KEY 1200
+#define EDGE_RATE_PER_IP  120
+/* auth.verify and rate-limit.hit each get this long. */
+#define EDGE_POLICY_TIMEOUT_MS 1000
+
+/* Reads the edge's environment. 0, or -1 with err. */
+int edge_configure(char *err, size_t err_len);
+
 /* The evhttp callback for every request. */
 void edge_request(struct evhttp_request *req, void *arg);
 

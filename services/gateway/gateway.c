@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gateway/edge.h"
+#include "gateway/key_cache.h"
 #include "mesh.h"
 
 /* Bodies over this are refused by libevent itself before our 1 MiB check
@@ -36,6 +37,11 @@ static int gateway_init(void)
 	}
 	if (!bind || !*bind)
 		bind = "0.0.0.0";
+	char err[256];
+	if (edge_configure(err, sizeof err) != 0) {
+		mesh_log(NULL, MESH_LOG_ERROR, NULL, "%s", err);
+		return -1;
+	}
 	http = evhttp_new(mesh_loop());
 	if (!http)
 		return -1;
@@ -78,6 +84,7 @@ static void gateway_shutdown(void)
 
 static void gateway_cleanup(void)
 {
+	key_cache_clear();
 	if (http)
 		evhttp_free(http);
 	http = NULL;

@@ -1,0 +1,639 @@
+/*
+ * valuation: what a home is worth, from the comps service's sales and the
+ * model in valuation_model.h; cached, invalidated by comp.added, and run for
+ * every lead.created.
+ *
+ * Keys (all under "valuation:"):
+ *   valuation:est:<question>  a cached reply (valuation_args.h's key), with
+ *                             a TTL of VALUATION_CACHE_TTL_S
+ *   valuation:cache:geo       GEO index of those keys at their subject
+ *   valuation:cache:exp       the keys scored by expiry (Unix seconds), to
+ *                             drop expired ones from the GEO index
+ *   valuation:cache:zip:<zip> the keys whose question named that ZIP
+ *   valuation:cache:gen       bumped by every invalidation: an estimate
+ *                             computed across one is not stored
+ *   valuation:lead:<id>       a lead's valuation, kept (idempotency)
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mesh.h"
+#include "valuation_args.h"
+#include "valuation_model.h"
+#include "valuation_report.h"
+
+/* How long a cached estimate lives, by default: a day, as the comps it was
+ * made from change little faster and every change drops it anyway. */
+#define VALUATION_CACHE_TTL_DEFAULT_S 86400
+#define VALUATION_CACHE_TTL_MAX_S     (30 * 86400)
+/* comps.search's largest limit: the nearest this many sales are the
+ * candidates (the 2-mile circle of a dense city holds fewer in a year). */
+#define VALUATION_CANDIDATES_MAX 1000
+/* Expired keys dropped from the cache indexes per store: the indexes
+ * shrink faster than one store can grow them. */
+#define VALUATION_EXPIRED_PER_STORE 100
+#define VALUATION_ERR_MAX           256
+
+static long long cache_ttl_s = VALUATION_CACHE_TTL_DEFAULT_S;
+
+static int32_t today(void)
+{
+	return (int32_t)(time(NULL) / 86400);
+}
+
+/* ---- Cache scripts ---------------------------------------------------- */
+
+/* KEYS: entry, geo, exp, gen[, zip set]. ARGV: json, ttl, lon, lat, now,
+ * generation seen before computing, expired per store. */
+static const char store_script[] =
+    "if (redis.call('GET', KEYS[4]) or '') ~= ARGV[6] then return 0 end\n"
+    "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+    "redis.call('GEOADD', KEYS[2], ARGV[3], ARGV[4], KEYS[1])\n"
+    "redis.call('ZADD', KEYS[3], tonumber(ARGV[5]) + tonumber(ARGV[2]),\n"
+    "           KEYS[1])\n"
+    "if KEYS[5] then\n"
+    "  redis.call('SADD', KEYS[5], KEYS[1])\n"
+    "  redis.call('EXPIRE', KEYS[5], ARGV[2])\n"
+    "end\n"
+    "local old = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[5],\n"
+    "                       'LIMIT', 0, tonumber(ARGV[7]))\n"
+    "for _, k in ipairs(old) do\n"
+    "  redis.call('ZREM', KEYS[2], k)\n"
+    "  redis.call('ZREM', KEYS[3], k)\n"
+    "end\n"
+    "return 1\n";
+
+/* KEYS: geo, exp, gen[, zip set]. ARGV: lon, lat, radius in miles (lon
+ * "" when only the ZIP is known). Returns the number of entries dropped. */
+static const char invalidate_script[] =
+    "redis.call('INCR', KEYS[3])\n"
+    "local ks = {}\n"
+    "if ARGV[1] ~= '' then\n"
+    "  ks = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1],\n"
+    "                  ARGV[2], 'BYRADIUS', ARGV[3], 'mi')\n"
+    "end\n"
+    "if KEYS[4] then\n"
+    "  for _, k in ipairs(redis.call('SMEMBERS', KEYS[4])) do\n"
+    "    table.insert(ks, k)\n"
+    "  end\n"
+    "  redis.call('DEL', KEYS[4])\n"
+    "end\n"
+    "local n = 0\n"
+    "for _, k in ipairs(ks) do\n"
+    "  n = n + redis.call('DEL', k)\n"
+    "  redis.call('ZREM', KEYS[1], k)\n"
+    "  redis.call('ZREM', KEYS[2], k)\n"
+    "end\n"
+    "return n\n";
+
+/* ---- One estimate --------------------------------------------------------
+ * lookup (MGET entry, generation) -> [comps.search by ZIP: centroid and
+ * median sqft] -> comps.search within 2 miles -> model -> store -> done. */
+
+typedef struct est est;
+/* result is borrowed; NULL when err != MESH_OK. */
+typedef void (*est_done_fn)(est *e, mesh_err err, const char *msg,
+                            json_t *result);
+
+struct est {
+	mesh_req *req;
+	val_args a;
+	char *key; /* full cache key, NULL when not cacheable */
+	char gen[32];
+	json_t *zip_comps; /* comps.search replies */
+	json_t *area_comps;
+	double centroid_lat, centroid_lon, median_sqft;
+	size_t zip_count;
+	est_done_fn done;
+	void *arg;
+};
+
+static void est_free(est *e)
+{
+	free(e->key);
+	json_decref(e->zip_comps);
+	json_decref(e->area_comps);
+	free(e);
+}
+
+/* Ends e: the callback gets the result, then e is freed. */
+static void est_finish(est *e, mesh_err err, const char *msg, json_t *result)
+{
+	e->done(e, err, msg, result);
+	est_free(e);
+}
+
+static void est_comps_failed(est *e, mesh_err err, const char *msg)
+{
+	char buf[VALUATION_ERR_MAX];
+
+	snprintf(buf, sizeof buf, "comps.search: %s", msg);
+	/* A bad request from us to comps is our bug, not the caller's. */
+	est_finish(e, err == MESH_EINVAL ? MESH_EINTERNAL : err, buf, NULL);
+}
+
+static json_t *search_args(const est *e)
+{
+	char day[11];
+
+	val_day_format(e->a.as_of, day);
+	return json_pack("{s:i, s:s, s:i}", "months", 12, "as_of", day, "limit",
+	                 VALUATION_CANDIDATES_MAX);
+}
+
+static void est_stored(void *arg, mesh_err err, const char *msg, json_t *reply)
+{
+	json_t *result = arg;
+
+	(void)reply;
+	if (err != MESH_OK)
+		mesh_log(NULL, MESH_LOG_WARN, NULL, "estimate not cached: %s",
+		         msg);
+	json_decref(result);
+}
+
+/* Caches result at the subject's location; best effort: a failed store
+ * costs a recomputation, never the answer. */
+static void est_store(est *e, const val_subject *s, json_t *result)
+{
+	char *text = json_dumps(result, JSON_COMPACT);
+	char ttl[24], lon[32], lat[32], now[24], expired[16];
+	char geo[128], exp[128], gen[128], zipset[128];
+	const char *argv[15];
+	int argc = 0;
+
+	if (!e->key || !text) {
+		free(text);
+		return;
+	}
+	snprintf(ttl, sizeof ttl, "%lld", cache_ttl_s);
+	snprintf(lon, sizeof lon, "%.6f", s->home.lon);
+	snprintf(lat, sizeof lat, "%.6f", s->home.lat);
+	snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+	snprintf(expired, sizeof expired, "%d", VALUATION_EXPIRED_PER_STORE);
+	snprintf(geo, sizeof geo, "%s", mesh_kv_key("cache", "geo", NULL));
+	snprintf(exp, sizeof exp, "%s", mesh_kv_key("cache", "exp", NULL));
+	snprintf(gen, sizeof gen, "%s", mesh_kv_key("cache", "gen", NULL));
+	argv[argc++] = "EVAL";
+	argv[argc++] = store_script;
+	argv[argc++] = e->a.zip[0] ? "5" : "4";
+	argv[argc++] = e->key;
+	argv[argc++] = geo;
+	argv[argc++] = exp;
+	argv[argc++] = gen;
+	if (e->a.zip[0]) {
+		snprintf(zipset, sizeof zipset, "%s",
+		         mesh_kv_key("cache", "zip", e->a.zip, NULL));
+		argv[argc++] = zipset;
+	}
+	argv[argc++] = text;
+	argv[argc++] = ttl;
+	argv[argc++] = lon;
+	argv[argc++] = lat;
+	argv[argc++] = now;
+	argv[argc++] = e->gen;
+	argv[argc++] = expired;
+	mesh_kv_command(est_stored, json_incref(result), argc, argv, NULL);
+	free(text);
+}
+
+static void est_area_done(void *arg, mesh_err err, const char *msg,
+                          json_t *reply)
+{
+	est *e = arg;
+	json_t *comps = json_object_get(reply, "comps"), *result;
+	size_t n = json_array_size(comps);
+	val_comp *cands;
+	val_subject s;
+	val_result *r;
+	char why[VALUATION_ERR_MAX];
+	double lat = NAN, lon = NAN, median = e->median_sqft;
+	size_t count = e->zip_count;
+	val_source src = VAL_SRC_ZIP;
+
+	if (err != MESH_OK) {
+		est_comps_failed(e, err, msg);
+		return;
+	}
+	cands = calloc(n ? n : 1, sizeof *cands);
+	r = malloc(sizeof *r);
+	if (!cands || !r) {
+		free(cands);
+		free(r);
+		est_finish(e, MESH_EINTERNAL, "out of memory", NULL);
+		return;
+	}
+	e->area_comps = json_incref(comps);
+	val_cands_from_json(comps, cands);
+	if (isnan(e->a.sqft) && isnan(median)) {
+		val_cands_summary(cands, n, &lat, &lon, &median, &count);
+		src = VAL_SRC_AREA;
+	}
+	if (json_is_true(json_object_get(reply, "truncated")))
+		mesh_log(e->req, MESH_LOG_INFO, NULL,
+		         "more than %d candidate sales: the nearest used",
+		         VALUATION_CANDIDATES_MAX);
+	if (!val_subject_resolve(&e->a, e->centroid_lat, e->centroid_lon,
+	                         median, src, count, &s, why, sizeof why)) {
+		result = val_report_no_value(&e->a, NULL, why);
+	} else {
+		val_estimate(&s.home, cands, n, NULL, e->a.as_of, r);
+		if (r->status == VAL_OK || r->status == VAL_ENOTENOUGH) {
+			result = val_report_json(&e->a, &s, r, comps);
+			est_store(e, &s, result);
+		} else {
+			/* The arguments were checked: this is a bug. */
+			mesh_log(e->req, MESH_LOG_ERROR, NULL,
+			         "model refused a checked subject: %s",
+			         r->reason);
+			free(cands);
+			free(r);
+			est_finish(e, MESH_EINTERNAL, "valuation model failed",
+			           NULL);
+			return;
+		}
+	}
+	free(cands);
+	free(r);
+	json_object_set_new(result, "cached", json_false());
+	est_finish(e, MESH_OK, "", result);
+	json_decref(result);
+}
+
+static void est_fetch_area(est *e, double lat, double lon)
+{
+	json_t *args = search_args(e);
+
+	json_object_set_new(args, "lat", json_real(lat));
+	json_object_set_new(args, "lon", json_real(lon));
+	json_object_set_new(args, "radius_mi", json_real(VAL_RADIUS_MAX_MI));
+	mesh_call(e->req, "comps", "search", args, est_area_done, e);
+}
+
+static void est_zip_done(void *arg, mesh_err err, const char *msg,
+                         json_t *reply)
+{
+	est *e = arg;
+	json_t *comps = json_object_get(reply, "comps");
+	size_t n = json_array_size(comps);
+	val_comp *cands;
+	char why[VALUATION_ERR_MAX];
+
+	if (err != MESH_OK) {
+		est_comps_failed(e, err, msg);
+		return;
+	}
+	if (!(cands = calloc(n ? n : 1, sizeof *cands))) {
+		est_finish(e, MESH_EINTERNAL, "out of memory", NULL);
+		return;
+	}
+	e->zip_comps = json_incref(comps);
+	val_cands_from_json(comps, cands);
+	val_cands_summary(cands, n, &e->centroid_lat, &e->centroid_lon,
+	                  &e->median_sqft, &e->zip_count);
+	free(cands);
+	if (e->a.has_point) {
+		est_fetch_area(e, e->a.lat, e->a.lon);
+	} else if (e->zip_count > 0) {
+		est_fetch_area(e, e->centroid_lat, e->centroid_lon);
+	} else {
+		json_t *result;
+
+		snprintf(why, sizeof why,
+		         "no comparable sales in ZIP %s in the 12 months "
+		         "before the valuation date: the area is not covered",
+		         e->a.zip);
+		result = val_report_no_value(&e->a, NULL, why);
+		json_object_set_new(result, "cached", json_false());
+		est_finish(e, MESH_OK, "", result);
+		json_decref(result);
+	}
+}
+
+static void est_compute(est *e)
+{
+	if (!e->a.has_point || (isnan(e->a.sqft) && e->a.zip[0])) {
+		json_t *args = search_args(e);
+		json_object_set_new(args, "zip", json_string(e->a.zip));
+		mesh_call(e->req, "comps", "search", args, est_zip_done, e);
+	} else {
+		est_fetch_area(e, e->a.lat, e->a.lon);
+	}
+}
+
+static void est_looked_up(void *arg, mesh_err err, const char *msg,
+                          json_t *reply)
+{
+	est *e = arg;
+	json_t *hit = json_array_get(reply, 0), *gen = json_array_get(reply, 1);
+
+	(void)msg;
+	if (err == MESH_OK && json_is_string(hit)) {
+		json_t *v = json_loadb(json_string_value(hit),
+		                       json_string_length(hit), 0, NULL);
+		if (json_is_object(v)) {
+			json_object_set_new(v, "cached", json_true());
+			est_finish(e, MESH_OK, "", v);
+			json_decref(v);
+			return;
+		}
+		json_decref(v);
+	}
+	/* Redis down: answer anyway, uncached (the store will fail too). */
+	snprintf(e->gen, sizeof e->gen, "%s",
+	         json_is_string(gen) ? json_string_value(gen) : "");
+	est_compute(e);
+}
+
+/* Values the question a for req; done(e, ...) runs exactly once, later. */
+static void est_start(mesh_req *req, const val_args *a, est_done_fn done,
+                      void *arg)
+{
+	est *e = calloc(1, sizeof *e);
+	char question[VAL_ARGS_KEY_MAX];
+	const char *key;
+
+	if (!e)
+		abort(); /* as libmesh does: out of memory is not recoverable */
+	e->req = req;
+	e->a = *a;
+	e->done = done;
+	e->arg = arg;
+	e->centroid_lat = e->centroid_lon = e->median_sqft = NAN;
+	if (val_args_cache_key(a, question, sizeof question) &&
+	    (key = mesh_kv_key("est", question, NULL)))
+		e->key = strdup(key);
+	if (!e->key) {
+		est_compute(e);
+		return;
+	}
+	mesh_kv_commandf(est_looked_up, e, "MGET %s %s", e->key,
+	                 mesh_kv_key("cache", "gen", NULL));
+}
+
+/* ---- estimate ------------------------------------------------------------ */
+
+static void estimate_done(est *e, mesh_err err, const char *msg, json_t *result)
+{
+	if (err != MESH_OK)
+		mesh_fail(e->req, err, "%s", msg);
+	else
+		mesh_reply(e->req, json_incref(result));
+}
+
+static void valuation_estimate(mesh_req *req, json_t *args)
+{
+	val_args a;
+	char err[VALUATION_ERR_MAX];
+
+	if (val_args_parse(args, today(), &a, err, sizeof err) != 0) {
+		mesh_fail(req, MESH_EINVAL, "%s", err);
+		return;
+	}
+	est_start(req, &a, estimate_done, NULL);
+}
+
+/* ---- lead.created -------------------------------------------------------
+ * Every lead gets a valuation record, with a value or the reason it has
+ * none, kept under valuation:lead:<id> and announced as lead.valued
+ * {"lead_id", "valuation"}. A redelivered event announces the kept record
+ * again (consumers are idempotent), so a crash between the two steps loses
+ * nothing. When comps cannot answer, the event fails and is retried. */
+
+typedef struct lead_job {
+	mesh_req *req;
+	char *id;
+	json_t *record;
+} lead_job;
+
+static void lead_job_end(lead_job *l, mesh_err err, const char *msg)
+{
+	if (err != MESH_OK)
+		mesh_fail(l->req, err, "%s", msg);
+	else
+		mesh_reply(l->req, NULL);
+	json_decref(l->record);
+	free(l->id);
+	free(l);
+}
+
+static void lead_published(void *arg, mesh_err err, const char *msg)
+{
+	lead_job_end(arg, err, msg);
+}
+
+static void lead_publish(lead_job *l, json_t *record)
+{
+	mesh_publish(
+	    l->req, "lead.valued",
+	    json_pack("{s:s, s:O}", "lead_id", l->id, "valuation", record),
+	    lead_published, l);
+}
+
+/* SET NX GET: the record kept first wins, ours or a concurrent one's. */
+static void lead_kept(void *arg, mesh_err err, const char *msg, json_t *reply)
+{
+	lead_job *l = arg;
+	json_t *earlier = NULL;
+
+	if (err != MESH_OK) {
+		lead_job_end(l, MESH_EUNAVAILABLE, msg);
+		return;
+	}
+	if (json_is_string(reply))
+		earlier = json_loadb(json_string_value(reply),
+		                     json_string_length(reply), 0, NULL);
+	lead_publish(l, earlier ? earlier : l->record);
+	json_decref(earlier);
+}
+
+static void lead_keep(lead_job *l, json_t *record)
+{
+	char *text;
+
+	json_object_del(record, "cached");
+	json_object_set_new(record, "lead_id", json_string(l->id));
+	l->record = json_incref(record);
+	if (!(text = json_dumps(record, JSON_COMPACT))) {
+		lead_job_end(l, MESH_EINTERNAL, "out of memory");
+		return;
+	}
+	mesh_kv_commandf(lead_kept, l, "SET %s %s NX GET",
+	                 mesh_kv_key("lead", l->id, NULL), text);
+	free(text);
+}
+
+static void lead_estimated(est *e, mesh_err err, const char *msg,
+                           json_t *result)
+{
+	lead_job *l = e->arg;
+	json_t *record;
+
+	if (err != MESH_OK) {
+		lead_job_end(l, err, msg);
+		return;
+	}
+	record = json_deep_copy(result);
+	lead_keep(l, record);
+	json_decref(record);
+}
+
+static void lead_looked_up(void *arg, mesh_err err, const char *msg,
+                           json_t *reply)
+{
+	lead_job *l = arg;
+	json_t *lead = mesh_req_data(l->req), *kept;
+	val_args a;
+
+	if (err != MESH_OK) {
+		lead_job_end(l, MESH_EUNAVAILABLE, msg);
+		return;
+	}
+	if (json_is_string(reply) &&
+	    (kept = json_loadb(json_string_value(reply),
+	                       json_string_length(reply), 0, NULL))) {
+		lead_publish(l, kept);
+		json_decref(kept);
+		return;
+	}
+	val_args_from_lead(lead, today(), &a);
+	if (!a.zip[0]) {
+		json_t *record = val_report_no_value(
+		    &a, NULL,
+		    "the lead's address has no ZIP code to value it by");
+		lead_keep(l, record);
+		json_decref(record);
+		return;
+	}
+	est_start(l->req, &a, lead_estimated, l);
+}
+
+static void on_lead_created(mesh_req *req, json_t *lead)
+{
+	json_t *id = json_object_get(lead, "id");
+	const char *key;
+	lead_job *l;
+
+	if (!json_is_string(id) ||
+	    !(key = mesh_kv_key("lead", json_string_value(id), NULL))) {
+		/* Retrying cannot fix it: acknowledge, and say so. */
+		mesh_log(req, MESH_LOG_ERROR, NULL,
+		         "lead.created without a usable \"id\": not valued");
+		mesh_reply(req, NULL);
+		return;
+	}
+	if (!(l = calloc(1, sizeof *l)) ||
+	    !(l->id = strdup(json_string_value(id))))
+		abort();
+	l->req = req;
+	mesh_req_set_data(req, lead);
+	mesh_kv_commandf(lead_looked_up, l, "GET %s", key);
+}
+
+/* ---- comp.added ----------------------------------------------------------
+ * {"id", "lat", "lon", "zip"} for one sale, or, from an import, one per ZIP
+ * {"zip", "lat", "lon", "radius_mi", "count"} (the batch's centroid and
+ * spread there): drop cached estimates within 2 miles of any new sale, and
+ * those whose question named the ZIP (its centroid and median moved). */
+
+static void cache_dropped(void *arg, mesh_err err, const char *msg,
+                          json_t *reply)
+{
+	mesh_req *req = arg;
+
+	if (err != MESH_OK) {
+		mesh_fail(req, MESH_EUNAVAILABLE, "redis: %s", msg);
+		return;
+	}
+	mesh_log(req, MESH_LOG_DEBUG, NULL, "dropped %lld cached estimates",
+	         (long long)json_integer_value(reply));
+	mesh_reply(req, NULL);
+}
+
+static void on_comp_added(mesh_req *req, json_t *event)
+{
+	json_t *jlat = json_object_get(event, "lat"),
+	       *jlon = json_object_get(event, "lon");
+	const char *zip = json_string_value(json_object_get(event, "zip"));
+	double spread = json_number_value(json_object_get(event, "radius_mi"));
+	char lon[32] = "", lat[32] = "", radius[32] = "";
+	char geo[128], exp[128], gen[128], zipset[128];
+	const char *argv[10];
+	int argc = 0, has_zip = zip && strlen(zip) == 5;
+
+	if (json_is_number(jlat) && json_is_number(jlon)) {
+		snprintf(lon, sizeof lon, "%.6f", json_number_value(jlon));
+		snprintf(lat, sizeof lat, "%.6f", json_number_value(jlat));
+		snprintf(radius, sizeof radius, "%.3f",
+		         VAL_RADIUS_MAX_MI + (spread > 0 ? spread : 0));
+	} else if (!has_zip) {
+		mesh_log(req, MESH_LOG_WARN, NULL,
+		         "comp.added without lat/lon or zip: ignored");
+		mesh_reply(req, NULL);
+		return;
+	}
+	snprintf(geo, sizeof geo, "%s", mesh_kv_key("cache", "geo", NULL));
+	snprintf(exp, sizeof exp, "%s", mesh_kv_key("cache", "exp", NULL));
+	snprintf(gen, sizeof gen, "%s", mesh_kv_key("cache", "gen", NULL));
+	argv[argc++] = "EVAL";
+	argv[argc++] = invalidate_script;
+	argv[argc++] = has_zip ? "4" : "3";
+	argv[argc++] = geo;
+	argv[argc++] = exp;
+	argv[argc++] = gen;
+	if (has_zip) {
+		snprintf(zipset, sizeof zipset, "%s",
+		         mesh_kv_key("cache", "zip", zip, NULL));
+		argv[argc++] = zipset;
+	}
+	argv[argc++] = lon;
+	argv[argc++] = lat;
+	argv[argc++] = radius;
+	mesh_kv_command(cache_dropped, req, argc, argv, NULL);
+}
+
+/* ---- Service ------------------------------------------------------------- */
+
+static int valuation_init(void)
+{
+	const char *v = getenv("VALUATION_CACHE_TTL_S");
+	char *end;
+
+	if (v && *v) {
+		cache_ttl_s = strtoll(v, &end, 10);
+		if (*end || cache_ttl_s < 1 ||
+		    cache_ttl_s > VALUATION_CACHE_TTL_MAX_S) {
+			mesh_log(NULL, MESH_LOG_ERROR, NULL,
+			         "VALUATION_CACHE_TTL_S: expected 1-%d seconds",
+			         VALUATION_CACHE_TTL_MAX_S);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static const mesh_method methods[] = {
+    {"estimate", valuation_estimate},
+    {NULL, NULL},
+};
+
+static const mesh_subscription subscriptions[] = {
+    {"lead.created", on_lead_created},
+    {"comp.added", on_comp_added},
+    {NULL, NULL},
+};
+
+static const mesh_service_def service = {
+    .name = "valuation",
+    .methods = methods,
+    .subscriptions = subscriptions,
+    .init = valuation_init,
+};
+
+int main(int argc, char **argv)
+{
+	return mesh_service_main(&service, argc, argv);
+}

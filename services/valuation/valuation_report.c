@@ -1,0 +1,279 @@
+/* valuation_report.c: the model's input and the reply (see
+ * valuation_report.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "valuation_report.h"
+
+static double num_or_nan(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+size_t val_cands_from_json(json_t *comps, val_comp *out)
+{
+	size_t i;
+	json_t *c;
+
+	if (!json_is_array(comps))
+		return 0;
+	json_array_foreach(comps, i, c)
+	{
+		val_comp *v = &out[i];
+		json_t *year = json_object_get(c, "year_built");
+		int32_t day;
+
+		memset(v, 0, sizeof *v);
+		v->id = json_string_value(json_object_get(c, "id"));
+		v->home.lat = num_or_nan(c, "lat");
+		v->home.lon = num_or_nan(c, "lon");
+		v->home.sqft = num_or_nan(c, "sqft");
+		v->home.beds = num_or_nan(c, "beds");
+		v->home.baths = num_or_nan(c, "baths");
+		v->home.lot_sqft = num_or_nan(c, "lot_sqft");
+		v->home.year_built =
+		    json_is_integer(year) ? (int)json_integer_value(year) : 0;
+		v->price = num_or_nan(c, "price");
+		/* An undated sale lies in the far future: never used. */
+		v->sold_day =
+		    val_day_parse(
+		        json_string_value(json_object_get(c, "sold_date")),
+		        &day)
+		        ? day
+		        : INT32_MAX;
+	}
+	return json_array_size(comps);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+bool val_cands_summary(const val_comp *c, size_t n, double *lat, double *lon,
+                       double *median_sqft, size_t *count)
+{
+	double *sqft = malloc((n ? n : 1) * sizeof *sqft);
+	double sum_lat = 0, sum_lon = 0;
+	size_t k = 0;
+
+	*count = 0;
+	if (!sqft)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!val_comp_usable(&c[i]))
+			continue;
+		sum_lat += c[i].home.lat;
+		sum_lon += c[i].home.lon;
+		sqft[k++] = c[i].home.sqft;
+	}
+	if (k > 0) {
+		qsort(sqft, k, sizeof *sqft, cmp_double);
+		*median_sqft =
+		    k % 2 ? sqft[k / 2] : (sqft[k / 2 - 1] + sqft[k / 2]) / 2;
+		*lat = sum_lat / (double)k;
+		*lon = sum_lon / (double)k;
+		*count = k;
+	}
+	free(sqft);
+	return k > 0;
+}
+
+bool val_subject_resolve(const val_args *a, double centroid_lat,
+                         double centroid_lon, double median_sqft,
+                         val_source median_source, size_t basis_count,
+                         val_subject *out, char *why, size_t why_len)
+{
+	memset(out, 0, sizeof *out);
+	memcpy(out->zip, a->zip, sizeof out->zip);
+	out->home.lat = a->lat;
+	out->home.lon = a->lon;
+	out->home.sqft = a->sqft;
+	out->home.beds = a->beds;
+	out->home.baths = a->baths;
+	out->home.year_built = a->year_built;
+	out->home.lot_sqft = VAL_UNKNOWN;
+	out->basis_count = basis_count;
+	if (!a->has_point) {
+		if (isnan(centroid_lat) || isnan(centroid_lon)) {
+			snprintf(why, why_len,
+			         "no comparable sales in ZIP %s to place the "
+			         "subject: give lat and lon",
+			         a->zip);
+			return false;
+		}
+		out->home.lat = centroid_lat;
+		out->home.lon = centroid_lon;
+		out->location = VAL_SRC_ZIP;
+	}
+	if (isnan(a->sqft)) {
+		if (isnan(median_sqft)) {
+			snprintf(why, why_len,
+			         "living area unknown and no comparable sales "
+			         "to take a typical one from: give sqft");
+			return false;
+		}
+		out->home.sqft = round(median_sqft);
+		out->sqft = median_source;
+	}
+	return true;
+}
+
+static double round_to(double v, double step)
+{
+	return round(v / step) * step;
+}
+
+/* A number as JSON: an integer when whole, so that 612000 reads 612000. */
+static json_t *number(double v)
+{
+	if (isnan(v))
+		return json_null();
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+static const char *source_name(val_source s, bool location)
+{
+	if (s == VAL_SRC_GIVEN)
+		return "given";
+	if (location)
+		return "zip_centroid";
+	return s == VAL_SRC_ZIP ? "zip_median" : "area_median";
+}
+
+static json_t *subject_json(const val_args *a, const val_subject *s)
+{
+	const val_property *h = s ? &s->home : NULL;
+
+	return json_pack(
+	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "lat",
+	    number(h ? round_to(h->lat, 1e-6) : a->lat), "lon",
+	    number(h ? round_to(h->lon, 1e-6) : a->lon), "zip",
+	    a->zip[0] ? json_string(a->zip) : json_null(), "sqft",
+	    number(h ? h->sqft : a->sqft), "beds", number(a->beds), "baths",
+	    number(a->baths), "year_built",
+	    a->year_built ? json_integer(a->year_built) : json_null(),
+	    "location", source_name(s ? s->location : VAL_SRC_GIVEN, true),
+	    "sqft_source", source_name(s ? s->sqft : VAL_SRC_GIVEN, false));
+}
+
+static json_t *found_json(const val_result *r)
+{
+	return json_pack("{s:I, s:I, s:I}", "0.5", (json_int_t)r->found[0], "1",
+	                 (json_int_t)r->found[1], "2", (json_int_t)r->found[2]);
+}
+
+static json_t *notes_json(const val_subject *s)
+{
+	json_t *notes = json_array();
+	char buf[200];
+
+	if (s && s->location == VAL_SRC_ZIP) {
+		snprintf(buf, sizeof buf,
+		         "location unknown: valued at the centroid of %zu "
+		         "sales in ZIP %s; confidence lowered",
+		         s->basis_count, s->zip);
+		json_array_append_new(notes, json_string(buf));
+	}
+	if (s && s->sqft != VAL_SRC_GIVEN) {
+		if (s->sqft == VAL_SRC_ZIP)
+			snprintf(buf, sizeof buf,
+			         "living area unknown: used the median of %zu "
+			         "sales in ZIP %s (%.0f sqft); confidence "
+			         "lowered",
+			         s->basis_count, s->zip, s->home.sqft);
+		else
+			snprintf(buf, sizeof buf,
+			         "living area unknown: used the median of %zu "
+			         "nearby sales (%.0f sqft); confidence lowered",
+			         s->basis_count, s->home.sqft);
+		json_array_append_new(notes, json_string(buf));
+	}
+	return notes;
+}
+
+static json_t *comp_json(const val_comp_used *u, json_t *rec)
+{
+	const val_adjustments *j = &u->adj;
+	json_t *o;
+
+	o = json_pack(
+	    "{s:O?, s:O?, s:O?, s:f, s:O?, s:I, s:o, s:O?, s:O?, "
+	    "s:O?, s:O?}",
+	    "id", json_object_get(rec, "id"), "address",
+	    json_object_get(rec, "address"), "zip", json_object_get(rec, "zip"),
+	    "distance_mi", round_to(u->distance_mi, 0.001), "sold_date",
+	    json_object_get(rec, "sold_date"), "days_since_sale",
+	    (json_int_t)u->days_since_sale, "price", number(u->sale_price),
+	    "sqft", json_object_get(rec, "sqft"), "beds",
+	    json_object_get(rec, "beds"), "baths",
+	    json_object_get(rec, "baths"), "year_built",
+	    json_object_get(rec, "year_built"));
+	json_object_set_new(
+	    o, "adjustments",
+	    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "time",
+	              number(round(j->time)), "size", number(round(j->size)),
+	              "beds", number(round(j->beds)), "baths",
+	              number(round(j->baths)), "age", number(round(j->age)),
+	              "total", number(round(j->total))));
+	json_object_set_new(o, "adjusted_price",
+	                    number(round(u->adjusted_price)));
+	json_object_set_new(o, "weight", json_real(round_to(u->weight, 1e-4)));
+	return o;
+}
+
+json_t *val_report_json(const val_args *a, const val_subject *s,
+                        const val_result *r, json_t *comps)
+{
+	char day[11];
+	json_t *o, *list;
+	double confidence;
+
+	val_day_format(a->as_of, day);
+	if (r->status != VAL_OK) {
+		o = val_report_no_value(a, s, r->reason);
+		json_object_set_new(o, "found", found_json(r));
+		return o;
+	}
+	confidence = r->confidence;
+	if (s->location == VAL_SRC_ZIP)
+		confidence *= VAL_CONF_FACTOR_ZIP_CENTROID;
+	if (s->sqft != VAL_SRC_GIVEN)
+		confidence *= VAL_CONF_FACTOR_SQFT_MEDIAN;
+	list = json_array();
+	for (size_t i = 0; i < r->n_listed; i++)
+		json_array_append_new(
+		    list, comp_json(&r->comps[i],
+		                    json_array_get(comps, r->comps[i].index)));
+	o = json_pack(
+	    "{s:o, s:o, s:o, s:f, s:s, s:f, s:o, s:I, s:o, s:o, "
+	    "s:o, s:s}",
+	    "value", number(r->value), "low", number(r->low), "high",
+	    number(r->high), "confidence", round_to(confidence, 0.01), "label",
+	    confidence >= VAL_CONF_HIGH_MIN     ? "high"
+	    : confidence >= VAL_CONF_MEDIUM_MIN ? "medium"
+	                                        : "low",
+	    "radius_mi", r->radius_mi, "found", found_json(r), "comps_count",
+	    (json_int_t)r->n_comps, "comps", list, "subject",
+	    subject_json(a, s), "notes", notes_json(s), "as_of", day);
+	return o;
+}
+
+json_t *val_report_no_value(const val_args *a, const val_subject *s,
+                            const char *reason)
+{
+	char day[11];
+
+	val_day_format(a->as_of, day);
+	return json_pack("{s:n, s:s, s:o, s:o, s:s}", "value", "reason", reason,
+	                 "subject", subject_json(a, s), "notes", notes_json(s),
+	                 "as_of", day);
+}
