@@ -46,8 +46,7 @@ static void usage(void)
 	exit(EXIT_USAGE);
 }
 
-static void probe_done(void *arg, mesh_err err, const char *msg,
-                       json_t *result)
+static void probe_done(void *arg, mesh_err err, const char *msg, json_t *result)
 {
 	outcome *o = arg;
 
@@ -63,9 +62,10 @@ static long parse_timeout(const char *s)
 	long ms = strtol(s, &end, 10);
 
 	if (*end || end == s || ms < 1 || ms > MESHPROBE_TIMEOUT_MS_MAX) {
-		fprintf(stderr,
-		        "meshprobe: -t: expected milliseconds 1-%d, got \"%s\"\n",
-		        MESHPROBE_TIMEOUT_MS_MAX, s);
+		fprintf(
+		    stderr,
+		    "meshprobe: -t: expected milliseconds 1-%d, got \"%s\"\n",
+		    MESHPROBE_TIMEOUT_MS_MAX, s);
 		exit(EXIT_USAGE);
 	}
 	return ms;
@@ -113,11 +113,11 @@ static int probe_report(const char *service, int health, const outcome *o)
 	printf("%s\n", text ? text : "null");
 	free(text);
 	if (health) {
-		const char *status = json_string_value(
-		    json_object_get(o->result, "status"));
+		const char *status =
+		    json_string_value(json_object_get(o->result, "status"));
 		if (!status || strcmp(status, "ok") != 0) {
-			fprintf(stderr, "meshprobe: %s: status is %s\n", service,
-			        status ? status : "missing");
+			fprintf(stderr, "meshprobe: %s: status is %s\n",
+			        service, status ? status : "missing");
 			return EXIT_FAILED;
 		}
 	}
@@ -144,7 +144,8 @@ int main(int argc, char **argv)
 	if (argc - optind == 3) {
 		json_error_t jerr;
 		json_decref(args);
-		args = json_loads(argv[optind + 2], JSON_REJECT_DUPLICATES, &jerr);
+		args =
+		    json_loads(argv[optind + 2], JSON_REJECT_DUPLICATES, &jerr);
 		if (!json_is_object(args)) {
 			fprintf(stderr,
 			        "meshprobe: JSON: expected an object%s%s\n",
