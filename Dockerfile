@@ -43,6 +43,11 @@ COPY --from=build /src/bin/ /usr/local/bin/
 COPY proto/mesh.json /usr/share/leadmesh/mesh.json
 COPY examples /usr/share/leadmesh/examples
 ENV MESH_RUN_DIR=/run/leadmesh
+# Last, so that a new revision alone costs one layer: which build a
+# container runs (docker inspect), and what makes `up --build` replace it.
+ARG REVISION=dev
+LABEL org.opencontainers.image.title=leadmesh \
+      org.opencontainers.image.revision=${REVISION}
 WORKDIR /var/lib/leadmesh
 USER 10001:10001
 # compose names the program; alone, the image runs the whole mesh under meshd.

@@ -71,6 +71,7 @@ static void render_common(FILE *out)
 	      "      context: .\n"
 	      "      args:\n"
 	      "        BASE: \"${LEADMESH_BASE:-debian:bookworm-slim}\"\n"
+	      "        REVISION: \"${LEADMESH_REVISION:-dev}\"\n"
 	      "    restart: unless-stopped\n"
 	      "    stop_grace_period: " STOP_GRACE "\n"
 	      "    read_only: true\n"
