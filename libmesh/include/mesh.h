@@ -234,6 +234,14 @@ const char *mesh_http_body(const mesh_http_response *resp, size_t *len);
 /* A response header's value (case-insensitive name), NULL when absent. */
 const char *mesh_http_header(const mesh_http_response *resp, const char *name);
 
+/* ---- Arguments ------------------------------------------------------------
+ */
+
+/* A numeric argument that may arrive as a JSON number or, from a query
+ * string, as a decimal string. 1 with *out set; 0 when absent, null or "";
+ * -1 when present but not a finite number. */
+int mesh_arg_number(json_t *args, const char *name, double *out);
+
 /* ---- Phone numbers (leads and SMS both need them) ---------------------- */
 
 /* A US phone number in E.164 ("+15125550142"). 0, or -1 with *why a static

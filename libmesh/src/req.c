@@ -60,7 +60,15 @@ static void req_hand_over(mesh_req *r, mesh_err err, const char *msg,
 	r->finished = 1;
 	if (r->timer)
 		event_del(r->timer);
-	metrics_record(r->stats, err, runtime_now_ms() * 1000 - r->start_us);
+	int64_t us = runtime_now_ms() * 1000 - r->start_us;
+	metrics_record(r->stats, err, us);
+	/* Every hop's outcome, for LOG_LEVEL=debug: checked first so the
+	 * line costs nothing when it is not wanted. */
+	if (config_get()->log_level <= MESH_LOG_DEBUG)
+		mesh_log(r, MESH_LOG_DEBUG, NULL, "%s from %s: %s in %lld us",
+		         r->method, r->caller[0] ? r->caller : "edge",
+		         err == MESH_OK ? "ok" : mesh_strerror(err),
+		         (long long)us);
 	if (r->finish)
 		r->finish(r, err, msg, result);
 }

@@ -9,43 +9,16 @@
 #include "comp_date.h"
 #include "comp_query.h"
 #include "comp_record.h"
+#include "mesh.h"
 
 /* An argument as a number: JSON number or numeric string. 1 ok, 0 absent
  * (missing, null, ""), -1 not a number. */
-static int arg_number(json_t *args, const char *name, double *out)
-{
-	json_t *v = json_object_get(args, name);
-	const char *s;
-	char *end;
-	double x;
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (json_is_number(v)) {
-		*out = json_number_value(v);
-		return isfinite(*out) ? 1 : -1;
-	}
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	if (*s == '\0')
-		return 0;
-	if (isspace((unsigned char)*s))
-		return -1;
-	errno = 0;
-	x = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(x))
-		return -1;
-	*out = x;
-	return 1;
-}
-
 /* A bounded number argument; fills err on a bad one. */
 static int arg_range(json_t *args, const char *name, double lo, double hi,
                      bool whole, double *out, char *err, size_t err_len)
 {
 	double x;
-	int r = arg_number(args, name, &x);
+	int r = mesh_arg_number(args, name, &x);
 
 	if (r == 0)
 		return 0;
@@ -132,7 +105,7 @@ int comp_query_parse(json_t *args, int32_t today, comp_query *q, char *err,
 		snprintf(err, err_len, "lat/lon or zip: required");
 		return -1;
 	}
-	if (arg_number(args, "radius_mi", &radius) < 0 || radius <= 0 ||
+	if (mesh_arg_number(args, "radius_mi", &radius) < 0 || radius <= 0 ||
 	    radius > COMP_RADIUS_MAX_MI) {
 		snprintf(err, err_len,
 		         "radius_mi: expected a number above 0, "

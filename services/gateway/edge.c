@@ -87,8 +87,9 @@ static const char *method_name(enum evhttp_cmd_type cmd)
 void edge_send_json(struct evhttp_request *req, int status, json_t *body)
 {
 	struct evbuffer *buf = evbuffer_new();
-	char *text =
-	    body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY |
+	                                         JSON_REAL_PRECISION(12))
+	                  : NULL;
 
 	json_decref(body);
 	if (text) {

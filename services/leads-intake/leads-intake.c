@@ -290,6 +290,12 @@ static void published(void *arg, mesh_err err, const char *msg)
 		return;
 	}
 	snprintf(location, sizeof location, "/api/leads/%s", c->id);
+	mesh_log(c->req, MESH_LOG_INFO, NULL, "lead %s created (ZIP %s)", c->id,
+	         json_string_value(json_object_get(
+	             json_object_get(c->lead, "address"), "zip"))
+	             ? json_string_value(json_object_get(
+	                   json_object_get(c->lead, "address"), "zip"))
+	             : "none");
 	response = json_deep_copy(c->lead);
 	json_object_set_new(response, "duplicate", json_false());
 	json_object_set_new(response, "_http",

@@ -427,6 +427,18 @@ static void lead_published(void *arg, mesh_err err, const char *msg)
 
 static void lead_publish(lead_job *l, json_t *record)
 {
+	json_t *value = json_object_get(record, "value");
+
+	if (json_is_integer(value))
+		mesh_log(l->req, MESH_LOG_INFO, NULL, "lead %s valued at $%lld",
+		         l->id, (long long)json_integer_value(value));
+	else
+		mesh_log(
+		    l->req, MESH_LOG_INFO, NULL, "lead %s has no value: %s",
+		    l->id,
+		    json_string_value(json_object_get(record, "reason"))
+		        ? json_string_value(json_object_get(record, "reason"))
+		        : "no reason given");
 	mesh_publish(
 	    l->req, "lead.valued",
 	    json_pack("{s:s, s:O}", "lead_id", l->id, "valuation", record),

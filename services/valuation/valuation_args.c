@@ -6,40 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mesh.h"
 #include "valuation_args.h"
 #include "valuation_model.h"
 
 /* 1 ok, 0 absent (missing, null, ""), -1 not a finite number. */
-static int arg_number(json_t *args, const char *name, double *out)
-{
-	json_t *v = json_object_get(args, name);
-	const char *s;
-	char *end;
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (json_is_number(v)) {
-		*out = json_number_value(v);
-		return isfinite(*out) ? 1 : -1;
-	}
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	if (*s == '\0')
-		return 0;
-	if (isspace((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	return errno == 0 && *end == '\0' && isfinite(*out) ? 1 : -1;
-}
-
 /* step: 0 any, 1 whole, 0.5 halves. */
 static int arg_range(json_t *args, const char *name, double lo, double hi,
                      double step, double *out, char *err, size_t err_len)
 {
 	double x;
-	int r = arg_number(args, name, &x);
+	int r = mesh_arg_number(args, name, &x);
 
 	if (r == 0)
 		return 0;

@@ -11,74 +11,35 @@
 #include "config.h"
 #include "ctl.h"
 #include "runtime.h"
-
-static struct event_base *base;
+#include "sync_call.h"
 
 int ctl_init(void)
 {
 	char err[512];
 
-	base = event_base_new();
-	if (!base) {
-		fprintf(stderr, "meshctl: cannot create an event loop\n");
-		return -1;
-	}
-	runtime_init(base, "meshctl");
-	if (config_load(config_get(), "meshctl", err, sizeof err) != 0) {
+	if (sync_init("meshctl", err, sizeof err) != 0) {
 		fprintf(stderr, "meshctl: %s\n", err);
 		return -1;
 	}
-	/* No manifest: an operator's tool is bound to nothing and may call
-	 * anything. */
-	client_init(base, NULL);
 	return 0;
 }
 
 void ctl_shutdown(void)
 {
-	if (!base)
-		return;
-	client_shutdown();
-	event_base_loop(base, EVLOOP_NONBLOCK);
-	event_base_free(base);
-	base = NULL;
+	sync_shutdown();
 }
 
 struct event_base *ctl_base(void)
 {
-	return base;
-}
-
-typedef struct outcome {
-	int done;
-	mesh_err err;
-	char msg[1024];
-	json_t *result;
-} outcome;
-
-static void ctl_done(void *arg, mesh_err err, const char *msg, json_t *result)
-{
-	outcome *o = arg;
-
-	o->done = 1;
-	o->err = err;
-	snprintf(o->msg, sizeof o->msg, "%s", msg);
-	o->result = json_incref(result);
-	event_base_loopbreak(base);
+	return sync_base();
 }
 
 json_t *ctl_call(const char *service, const char *method, json_t *args,
                  int64_t timeout_ms, mesh_err *err, char *msg, size_t msg_len)
 {
-	outcome o = {0};
 	mesh_call_opts opts = {.timeout_ms = timeout_ms};
 
-	mesh_call_with(&opts, service, method, args, ctl_done, &o);
-	while (!o.done)
-		event_base_loop(base, EVLOOP_ONCE);
-	*err = o.err;
-	snprintf(msg, msg_len, "%s", o.msg);
-	return o.result;
+	return sync_call(service, method, args, &opts, err, msg, msg_len);
 }
 
 int ctl_require_meshd(void)

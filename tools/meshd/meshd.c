@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin_key.h"
 #include "config.h"
 #include "op.h"
 #include "probe.h"
@@ -35,6 +36,7 @@
 
 static struct {
 	char bin_dir[PATH_MAX];
+	char admin_key_path[PATH_MAX];
 	char port[16];
 	int private_redis;
 	int64_t start_timeout_ms;
@@ -116,6 +118,12 @@ static void boot_done(void *arg, int up)
 	printf("leadmesh is up: http://localhost:%s/ (%d service%s; Ctrl-C "
 	       "stops all)\n",
 	       md.port, up, up == 1 ? "" : "s");
+	if (md.admin_key_path[0])
+		printf("admin key in %s; make an API key with:\n"
+		       "  curl -s -X POST localhost:%s/api/keys -H "
+		       "\"Authorization: Bearer $(cat %s)\" -d "
+		       "'{\"name\":\"me\",\"scopes\":[\"*\"]}'\n",
+		       md.admin_key_path, md.port, md.admin_key_path);
 }
 
 static void boot_start(void *arg)
@@ -279,6 +287,9 @@ static int meshd_configure(char *err, size_t err_len)
 		return -1;
 	}
 	setenv("MESH_RUN_DIR", path, 1);
+	if (admin_key_ensure(path, md.admin_key_path, sizeof md.admin_key_path,
+	                     err, err_len) != 0)
+		return -1;
 	/* Services get the manifest's absolute path: they must read the same
 	 * file whatever their working directory. */
 	v = getenv("MESH_MANIFEST");
