@@ -10,6 +10,9 @@ const service_env service_env_table[] = {
     {"gateway", "RATE_LIMIT_PER_KEY", "requests per minute per API key (1200)"},
     {"gateway", "RATE_LIMIT_PER_IP",
      "requests per minute per client address (120)"},
+    {"auth", "ADMIN_API_KEY",
+     "the bootstrap admin key, scope admin, at least 24 characters (unset: "
+     "none)"},
     {"logger", "LOGGER_MAX_RECORDS",
      "log records kept (capped stream; 100000)"},
     {"dedupe", "DEDUPE_WINDOW_DAYS",
