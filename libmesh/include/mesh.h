@@ -257,6 +257,10 @@ void mesh_time_format(int64_t ms, char out[MESH_TIME_SIZE]);
  * -1 for anything else, impossible dates (02-30) included. */
 int mesh_time_parse(const char *s, int64_t *ms);
 
+/* A US ZIP ("78704" or ZIP+4 "78704-1234") as its five digits in out.
+ * 1, or 0 when s is neither (NULL included). */
+int mesh_zip5(const char *s, char out[6]);
+
 /* ---- Phone numbers (leads and SMS both need them) ---------------------- */
 
 /* A US phone number in E.164 ("+15125550142"). 0, or -1 with *why a static
