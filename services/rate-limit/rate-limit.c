@@ -1,0 +1,148 @@
+/*
+ * rate-limit: hit(key, limit, window_s) counted atomically in Redis by one
+ * Lua script (algorithm in rate_hit.h). The gateway calls it per API key
+ * and per client address and answers 429 when a hit is not allowed.
+ *
+ * The script runs by EVALSHA (Redis keeps it compiled); when Redis does not
+ * know it (first use, restart, SCRIPT FLUSH) the NOSCRIPT answer is retried
+ * once with EVAL, which runs it and loads it for the next EVALSHA.
+ */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mesh.h"
+#include "rate-limit/hit_script.h"
+#include "rate-limit/rate_hit.h"
+
+#define SHA1_LEN 20
+
+static char script_sha[2 * SHA1_LEN + 1];
+
+typedef struct hit_op {
+	mesh_req *req;
+	rate_hit_args a;
+	int evaled; /* the EVAL fallback has been tried */
+	char rkey[600];
+	char limit_s[24];
+	char window_ms_s[24];
+} hit_op;
+
+static void hit_run(hit_op *op);
+
+static void hit_counted(void *arg, mesh_err err, const char *msg,
+                        json_t *result)
+{
+	hit_op *op = arg;
+	json_t *reply;
+
+	if (err != MESH_OK && !op->evaled && strncmp(msg, "NOSCRIPT", 8) == 0) {
+		op->evaled = 1;
+		hit_run(op);
+		return;
+	}
+	if (err != MESH_OK) {
+		mesh_log(op->req, MESH_LOG_ERROR, NULL, "hit: store: %s", msg);
+		mesh_fail(op->req,
+		          err == MESH_EUNAVAILABLE ? err : MESH_EINTERNAL,
+		          "rate-limit store unavailable");
+		free(op);
+		return;
+	}
+	reply = rate_hit_reply(&op->a, result);
+	if (!reply) {
+		mesh_log(op->req, MESH_LOG_ERROR, NULL,
+		         "hit: the script answered an unexpected shape");
+		mesh_fail(op->req, MESH_EINTERNAL,
+		          "rate-limit store answered "
+		          "an unexpected shape");
+	} else {
+		mesh_reply(op->req, reply);
+	}
+	free(op);
+}
+
+static void hit_run(hit_op *op)
+{
+	char buckets[12];
+	const char *argv[7];
+
+	snprintf(buckets, sizeof buckets, "%d", RATE_BUCKETS);
+	argv[0] = op->evaled ? "EVAL" : "EVALSHA";
+	argv[1] = op->evaled ? hit_script : script_sha;
+	argv[2] = "1";
+	argv[3] = op->rkey;
+	argv[4] = op->limit_s;
+	argv[5] = op->window_ms_s;
+	argv[6] = buckets;
+	mesh_kv_command(hit_counted, op, 7, argv, NULL);
+}
+
+/* {key, limit, window_s} -> {allowed, limit, remaining, reset_s, reset_ms,
+ * retry_after_s when denied}. */
+static void rate_hit(mesh_req *req, json_t *args)
+{
+	char why[256], window_s[24];
+	const char *rkey;
+	hit_op *op = calloc(1, sizeof *op);
+
+	if (!op) {
+		mesh_fail(req, MESH_EINTERNAL, "out of memory");
+		return;
+	}
+	if (rate_hit_parse(args, &op->a, why, sizeof why) != 0) {
+		free(op);
+		mesh_fail(req, MESH_EINVAL, "%s", why);
+		return;
+	}
+	op->req = req;
+	/* The window is part of the name: a key hit with two windows is two
+	 * independent limits, never one hash read with the wrong width. */
+	snprintf(window_s, sizeof window_s, "%lld", op->a.window_s);
+	rkey = mesh_kv_key("w", window_s, op->a.key);
+	if (!rkey) {
+		free(op);
+		mesh_fail(req, MESH_EINVAL, "key: too long");
+		return;
+	}
+	snprintf(op->rkey, sizeof op->rkey, "%s", rkey);
+	snprintf(op->limit_s, sizeof op->limit_s, "%lld", op->a.limit);
+	snprintf(op->window_ms_s, sizeof op->window_ms_s, "%lld",
+	         op->a.window_s * 1000);
+	hit_run(op);
+}
+
+/* The script's SHA-1, as EVALSHA names it. */
+static int rate_init(void)
+{
+	unsigned char md[SHA1_LEN];
+	unsigned int n = 0;
+
+	if (EVP_Digest(hit_script, strlen(hit_script), md, &n, EVP_sha1(),
+	               NULL) != 1 ||
+	    n != SHA1_LEN) {
+		mesh_log(NULL, MESH_LOG_ERROR, NULL,
+		         "cannot compute the script's SHA-1");
+		return -1;
+	}
+	for (size_t i = 0; i < SHA1_LEN; i++)
+		snprintf(script_sha + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+static const mesh_method methods[] = {
+    {"hit", rate_hit},
+    {NULL, NULL},
+};
+
+static const mesh_service_def service = {
+    .name = "rate-limit",
+    .methods = methods,
+    .init = rate_init,
+};
+
+int main(int argc, char **argv)
+{
+	return mesh_service_main(&service, argc, argv);
+}
