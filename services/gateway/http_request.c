@@ -7,6 +7,11 @@
 
 enum { CB_NONE, CB_URL, CB_FIELD, CB_VALUE };
 
+/* RFC 9110 token characters: what a header name is made of. */
+#define HTTP_TOKEN_CHARS                                                       \
+	"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"                  \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
 static http_request *req_of(http_parser *p)
 {
 	return p->data;
@@ -198,6 +203,12 @@ static int check_framing(http_request *r)
 	size_t n_te = 0, n_cl = 0;
 
 	for (size_t i = 0; i < r->n_fields; i++) {
+		/* "Transfer-Encoding : chunked" must not mean chunked to
+		 * one reader and nothing to another. */
+		const char *n = r->fields[i].name;
+		if (!*n || n[strspn(n, HTTP_TOKEN_CHARS)])
+			return fail_cb(r, 400, "bad_request",
+			               "a header name is not a token");
 		if (strcasecmp(r->fields[i].name, "Transfer-Encoding") == 0) {
 			te = r->fields[i].value;
 			n_te++;
