@@ -226,9 +226,11 @@ static void rate_limited(void *arg, mesh_err err, const char *msg,
 	if (err != MESH_OK) {
 		/* Rate limiting protects capacity, not secrets: without the
 		 * rate-limit service the edge serves rather than refuses. */
-		mesh_log(NULL, MESH_LOG_WARN,
-		         json_pack("{s:s}", "request_id", e->request_id),
+		json_t *fields =
+		    json_pack("{s:s}", "request_id", e->request_id);
+		mesh_log(NULL, MESH_LOG_WARN, fields,
 		         "rate-limit unavailable, not limiting: %s", msg);
+		json_decref(fields);
 		edge_dispatch(e);
 		return;
 	}
