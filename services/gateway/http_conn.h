@@ -22,7 +22,7 @@ typedef enum http_phase {
 } http_phase;
 
 struct http_conn {
-	http_server *srv;
+	http_server *srv;        /* NULL once the server is gone (see free) */
 	struct bufferevent *bev; /* NULL once the client is gone */
 	struct event *timer;
 	http_conn *prev, *next;

@@ -115,7 +115,8 @@ static void conn_unhold(http_conn *c)
 	c->held = 0;
 }
 
-static void conn_free(http_conn *c)
+/* Off the server's list (and out of its counts). */
+static void conn_unlink(http_conn *c)
 {
 	http_server *s = c->srv;
 
@@ -129,6 +130,13 @@ static void conn_free(http_conn *c)
 		s->n_rejecting--;
 	else
 		s->n_conns--;
+	c->prev = c->next = NULL;
+}
+
+static void conn_free(http_conn *c)
+{
+	if (c->srv)
+		conn_unlink(c);
 	conn_unhold(c);
 	event_free(c->timer);
 	if (c->bev)
@@ -269,8 +277,8 @@ int http_conn_last_response(http_conn *c)
 {
 	const http_request *r = &c->req;
 
-	if (c->rejected || c->srv->draining || r->state != HTTP_REQ_COMPLETE ||
-	    !r->keep_alive || r->upgrade ||
+	if (!c->srv || c->rejected || c->srv->draining ||
+	    r->state != HTTP_REQ_COMPLETE || !r->keep_alive || r->upgrade ||
 	    c->n_requests >= c->srv->o.max_requests_per_conn)
 		c->must_close = 1;
 	return c->must_close;
@@ -556,8 +564,22 @@ void http_server_free(http_server *s)
 {
 	if (!s)
 		return;
-	while (s->conns)
-		conn_free(s->conns);
+	while (s->conns) {
+		http_conn *c = s->conns;
+		if (c->phase != HTTP_PHASE_HANDLER) {
+			conn_free(c);
+			continue;
+		}
+		/* A handler still holds it, and libmesh completes the calls
+		 * it waits for after this (as unavailable): it is freed when
+		 * answered. */
+		conn_unlink(c);
+		c->srv = NULL;
+		evtimer_del(c->timer);
+		if (c->bev)
+			bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
 	if (s->listener)
 		evconnlistener_free(s->listener);
 	if (s->resume)
