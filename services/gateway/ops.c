@@ -7,6 +7,7 @@
 #include "gateway/edge.h"
 #include "gateway/http_response.h"
 #include "gateway/prom.h"
+#include "client.h"
 #include "metrics.h"
 #include "service.h"
 
@@ -46,9 +47,14 @@ static void probe_answer(probe *p)
 			const char *status =
 			    json_string_value(json_object_get(reply, "status"));
 			int up = status && strcmp(status, "ok") == 0;
-			ready &= up;
-			json_object_set_new(services, name,
-			                    json_string(up ? "up" : "down"));
+			/* A service never deployed here cannot be waited
+			 * for: readiness is about what runs. */
+			int absent = !up && !client_endpoint_exists(name);
+			if (!absent)
+				ready &= up;
+			json_object_set_new(
+			    services, name,
+			    json_string(up ? "up" : absent ? "absent" : "down"));
 		}
 		http_res_send_json(p->req, ready ? 200 : 503,
 		                   json_pack("{s:s, s:s, s:o, s:s}", "status",
