@@ -11,7 +11,7 @@ FROM ${BASE} AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential pkg-config libevent-dev libjansson-dev libhiredis-dev \
-      libcurl4-openssl-dev libssl-dev uuid-dev \
+      libcurl4-openssl-dev libssl-dev uuid-dev libhttp-parser-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Sources only: the -dev layer above stays cached while code changes.
@@ -26,6 +26,7 @@ FROM ${BASE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libevent-2.1-7 libjansson4 libhiredis0.14 libcurl4 libssl3 libuuid1 \
+      libhttp-parser2.9 \
       ca-certificates redis-server \
  && rm -rf /var/lib/apt/lists/*
 # One unprivileged user runs everything. The directories that compose mounts

@@ -29,7 +29,8 @@ SAN ?=
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) -MMD -MP \
 	-Ilibmesh/include -Ilibmesh/src -Iservices $(PKG_CFLAGS)
 LDFLAGS += $(SAN)
-LDLIBS += $(PKG_LIBS) -lm
+# http-parser (Debian's libhttp-parser-dev) has no pkg-config file.
+LDLIBS += $(PKG_LIBS) -lm -lhttp_parser
 
 LIB := $(BUILD)/libmesh.a
 LIB_SRC := $(wildcard libmesh/src/*.c)
@@ -159,7 +160,8 @@ valgrind: $(UNIT)
 DEB_PKGS := build-essential pkg-config libevent-dev libjansson-dev \
 	libhiredis-dev libcurl4-openssl-dev libssl-dev uuid-dev check \
 	redis-server clang clang-format cppcheck valgrind curl libclang-rt-14-dev \
-	docker.io docker-compose debootstrap debian-archive-keyring
+	docker.io docker-compose debootstrap debian-archive-keyring \
+	libhttp-parser-dev
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
