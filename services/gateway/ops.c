@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "gateway/edge.h"
 #include "gateway/http_response.h"
 #include "gateway/prom.h"
-#include "client.h"
 #include "metrics.h"
 #include "service.h"
 
@@ -52,9 +52,10 @@ static void probe_answer(probe *p)
 			int absent = !up && !client_endpoint_exists(name);
 			if (!absent)
 				ready &= up;
-			json_object_set_new(
-			    services, name,
-			    json_string(up ? "up" : absent ? "absent" : "down"));
+			json_object_set_new(services, name,
+			                    json_string(up       ? "up"
+			                                : absent ? "absent"
+			                                         : "down"));
 		}
 		http_res_send_json(p->req, ready ? 200 : 503,
 		                   json_pack("{s:s, s:s, s:o, s:s}", "status",
