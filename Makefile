@@ -29,7 +29,8 @@ SAN ?=
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) -MMD -MP \
 	-Ilibmesh/include -Ilibmesh/src -Iservices $(PKG_CFLAGS)
 LDFLAGS += $(SAN)
-LDLIBS += $(PKG_LIBS) -lm
+# http-parser (Debian's libhttp-parser-dev) has no pkg-config file.
+LDLIBS += $(PKG_LIBS) -lm -lhttp_parser
 
 LIB := $(BUILD)/libmesh.a
 LIB_SRC := $(wildcard libmesh/src/*.c)
@@ -58,7 +59,7 @@ BENCH := $(patsubst %.c,$(BUILD)/%,$(wildcard bench/*.c))
 FUZZ := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all test unit integration asan deps lint format run seed clean \
-	valgrind bench fuzz fuzz-smoke
+	valgrind bench fuzz fuzz-smoke compose test-compose
 .DEFAULT_GOAL := all
 # Keep objects of test binaries: they are intermediate to make, not to us.
 .SECONDARY:
@@ -158,7 +159,9 @@ valgrind: $(UNIT)
 
 DEB_PKGS := build-essential pkg-config libevent-dev libjansson-dev \
 	libhiredis-dev libcurl4-openssl-dev libssl-dev uuid-dev check \
-	redis-server clang clang-format cppcheck valgrind curl libclang-rt-14-dev
+	redis-server clang clang-format cppcheck valgrind curl libclang-rt-14-dev \
+	docker.io docker-compose debootstrap debian-archive-keyring \
+	libhttp-parser-dev
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -192,6 +195,16 @@ run: all
 # answers on a fresh install.
 seed: all
 	$(BIN)/meshctl call comps import @examples/comps.json
+
+# docker-compose.yml from proto/mesh.json; checked in, and
+# test_compose_fresh fails when it is stale.
+compose: $(BIN)/compose-gen
+	$(BIN)/compose-gen -o docker-compose.yml
+
+# The compose deployment for real (as root): dockerd, a local base image,
+# build, up, lead round-trip, restart under load, redeploy, down -v.
+test-compose: all
+	bash tests/compose/run
 
 clean:
 	rm -rf build build-asan build-fuzz bin

@@ -242,6 +242,25 @@ const char *mesh_http_header(const mesh_http_response *resp, const char *name);
  * -1 when present but not a finite number. */
 int mesh_arg_number(json_t *args, const char *name, double *out);
 
+/* ---- Time ------------------------------------------------------------------
+ */
+
+/* "2026-01-05T14:03:09.120Z" and its NUL. */
+#define MESH_TIME_SIZE 25
+
+/* Formats ms since the epoch (0 to year 9999) as ISO-8601 UTC with
+ * milliseconds. */
+void mesh_time_format(int64_t ms, char out[MESH_TIME_SIZE]);
+/* Parses a point in time into ms since the epoch: "2026-01-05" (midnight
+ * UTC), "2026-01-05T14:03:09Z" (also with ".120", and with "+02:00" /
+ * "-05:00" in place of Z), or "1767621789120" (ms since the epoch). 0, or
+ * -1 for anything else, impossible dates (02-30) included. */
+int mesh_time_parse(const char *s, int64_t *ms);
+
+/* A US ZIP ("78704" or ZIP+4 "78704-1234") as its five digits in out.
+ * 1, or 0 when s is neither (NULL included). */
+int mesh_zip5(const char *s, char out[6]);
+
 /* ---- Phone numbers (leads and SMS both need them) ---------------------- */
 
 /* A US phone number in E.164 ("+15125550142"). 0, or -1 with *why a static

@@ -1,8 +1,10 @@
-/* args.c: reading handler arguments that may come from a query string. */
+/* args.c: reading handler arguments: numbers that may come from a query
+ * string, and ZIP codes. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mesh.h"
 
@@ -36,5 +38,19 @@ int mesh_arg_number(json_t *args, const char *name, double *out)
 	if (errno != 0 || *end != '\0' || !isfinite(x))
 		return -1;
 	*out = x;
+	return 1;
+}
+
+int mesh_zip5(const char *s, char out[6])
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n != 5 && n != 10)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 5 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+			return 0;
+	memcpy(out, s, 5);
+	out[5] = '\0';
 	return 1;
 }

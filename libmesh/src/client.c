@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/util.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "conn.h"
@@ -73,6 +75,9 @@ void client_init(struct event_base *b, const manifest *m)
 {
 	base = b;
 	bindings = m;
+	/* A peer that hangs up mid-write must cost a connection, never the
+	 * process: tools and tests get this as services do. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static void peer_resolve(peer *p)
@@ -276,9 +281,9 @@ static int call_send(client_conn *cc, call *c)
 		return MESH_ETOOLARGE;
 	if (conn_send(cc->c, &f) != 0)
 		return MESH_EUNAVAILABLE;
-	free(c->payload);
-	c->payload = NULL;
 	c->id = f.id;
+	/* A request keeps its payload until answered: if the server closes
+	 * after GOAWAY without having read it, it is sent again elsewhere. */
 	if (c->cb)
 		table_insert(cc, c);
 	else
@@ -385,12 +390,23 @@ static void cc_on_close(conn *c, const char *why, void *arg)
 	else
 		retiring_remove(p, cc);
 	snprintf(msg, sizeof msg, "connection to %s lost: %s", p->name, why);
-	/* A call already on the wire may or may not have run: report it
-	 * rather than risk running it twice. */
+	/* After GOAWAY a server closes only once nothing it has read is
+	 * unanswered (proto/wire.md), so a call still waiting here never
+	 * reached a handler: it goes again, on a new connection. Without a
+	 * GOAWAY it may or may not have run: report it rather than risk
+	 * running it twice. */
 	for (size_t i = 0; i < cc->table_size; i++)
 		while (cc->table[i]) {
 			call *x = table_take(cc, cc->table[i]->id);
-			call_complete(x, MESH_EUNAVAILABLE, msg, NULL);
+			if (cc->goaway) {
+				x->next = p->queue;
+				p->queue = x;
+				if (!p->queue_tail)
+					p->queue_tail = x;
+				p->queued++;
+			} else {
+				call_complete(x, MESH_EUNAVAILABLE, msg, NULL);
+			}
 		}
 	free(cc->table);
 	free(cc);
@@ -616,6 +632,17 @@ void client_call(const char *service, const char *method, json_t *args,
 	c->timer = evtimer_new(base, call_timeout, c);
 	if (c->timer)
 		evtimer_add(c->timer, &tv);
+}
+
+int client_endpoint_exists(const char *service)
+{
+	peer *p = peer_get(service);
+
+	if (!p || p->addr_err[0])
+		return 0;
+	if (((struct sockaddr *)&p->addr)->sa_family != AF_UNIX)
+		return 1;
+	return access(((struct sockaddr_un *)&p->addr)->sun_path, F_OK) == 0;
 }
 
 void client_exiting(void)

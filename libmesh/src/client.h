@@ -34,6 +34,10 @@ void client_call(const char *service, const char *method, json_t *args,
                  const char *request_id, const char *traceparent,
                  int64_t deadline_ms, mesh_call_fn cb, void *arg);
 
+/* Whether service can be reached at all: a TCP endpoint, or a Unix socket
+ * file that exists (a stopped service leaves its socket; one never started
+ * here has none). */
+int client_endpoint_exists(const char *service);
 /* The process is draining: one-way sends to peers that refuse are dropped
  * instead of retried. */
 void client_exiting(void);

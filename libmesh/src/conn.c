@@ -128,6 +128,24 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			c->h->on_connect(c, c->arg);
 		return;
 	}
+	/* A write can fail (EPIPE) while the peer's last frames, a GOAWAY
+	 * among them, still wait in the socket: read them first, so the
+	 * owner learns how the peer left. */
+	if (!c->closing && (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) &&
+	    c->open) {
+		evutil_socket_t fd = bufferevent_getfd(bev);
+		struct evbuffer *in = bufferevent_get_input(bev);
+		/* The socket bufferevent keeps its input's end frozen
+		 * outside its own reads. */
+		evbuffer_unfreeze(in, 0);
+		while (fd >= 0 && evbuffer_get_length(in) < c->max_frame &&
+		       evbuffer_read(in, fd, 65536) > 0)
+			;
+		evbuffer_freeze(in, 0);
+		conn_read_cb(bev, c);
+		if (c->closing)
+			return;
+	}
 	if (what & BEV_EVENT_EOF)
 		conn_fail(c, "closed by peer");
 	else if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))

@@ -76,17 +76,6 @@ void log_shutdown(void)
 	batch = NULL;
 }
 
-static void format_time(char *out, size_t cap)
-{
-	int64_t ms = runtime_wall_ms();
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, cap - n, ".%03dZ", (int)(ms % 1000));
-}
-
 void mesh_log(const mesh_req *req, mesh_log_level level, json_t *fields,
               const char *fmt, ...)
 {
@@ -98,7 +87,7 @@ void mesh_log(const mesh_req *req, mesh_log_level level, json_t *fields,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	format_time(ts, sizeof ts);
+	mesh_time_format(runtime_wall_ms(), ts);
 
 	json_t *rec = json_object();
 	json_object_set_new(rec, "ts", json_string(ts));

@@ -1180,6 +1180,16 @@ static void order_visit(const manifest *m, size_t i, unsigned char *state,
 			order_visit(m, (size_t)(c - m->services), state, order,
 			            n);
 	}
+	/* The edge serves every route: it starts after all of them, so that
+	 * once it answers, everything it routes to has started. */
+	if (strcmp(s->name, MANIFEST_GATEWAY) == 0)
+		for (j = 0; j < m->n_routes; j++) {
+			const manifest_service *c =
+			    manifest_service_find(m, m->routes[j].service);
+			if (c && c != s)
+				order_visit(m, (size_t)(c - m->services), state,
+				            order, n);
+		}
 	state[i] = PLACED;
 	order[(*n)++] = i;
 }

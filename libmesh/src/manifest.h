@@ -105,7 +105,8 @@ int manifest_may_call(const manifest *m, const char *from, const char *to,
                       const char *method);
 /* Whether from binds the service named to (its calls list). */
 int manifest_binds(const manifest *m, const char *from, const char *to);
-/* Services in start order: each after the services it calls, cycles broken
+/* Services in start order: each after the services it calls (the gateway
+ * also after every service a route names), cycles broken
  * in manifest order. Fills order (n_services entries) with indexes. */
 void manifest_start_order(const manifest *m, size_t *order);
 

@@ -98,14 +98,14 @@ static void create_published(void *arg, mesh_err err, const char *msg)
 {
 	create_op *op = arg;
 	json_t *customer = json_object_get(op->args, "customer_id");
-	char created[ISO_TIME_LEN];
+	char created[MESH_TIME_SIZE];
 
 	/* The key exists now and this reply is the only place it will ever
 	 * be shown: a lost event must not lose the key. */
 	if (err != MESH_OK)
 		mesh_log(op->req, MESH_LOG_WARN, NULL,
 		         "key.created for %s not published: %s", op->id, msg);
-	iso_time_format(op->created_ms, created);
+	mesh_time_format(op->created_ms, created);
 	mesh_reply(op->req,
 	           json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:{s:i}}", "key",
 	                     op->key, "key_id", op->id, "name",
@@ -346,7 +346,7 @@ static void revoke_done(void *arg, mesh_err err, const char *msg, json_t *reply)
 	json_int_t newly = json_integer_value(json_array_get(reply, 0));
 	const char *at = json_string_value(json_array_get(reply, 1));
 	const char *customer = json_string_value(json_array_get(reply, 2));
-	char iso[ISO_TIME_LEN] = "";
+	char iso[MESH_TIME_SIZE] = "";
 	json_t *cust;
 
 	if (err != MESH_OK) {
@@ -360,7 +360,7 @@ static void revoke_done(void *arg, mesh_err err, const char *msg, json_t *reply)
 		return;
 	}
 	if (at)
-		iso_time_format(strtoll(at, NULL, 10), iso);
+		mesh_time_format(strtoll(at, NULL, 10), iso);
 	cust = customer && *customer ? json_string(customer) : json_null();
 	op->reply =
 	    json_pack("{s:s, s:b, s:s, s:O}", "key_id", op->id, "revoked", 1,

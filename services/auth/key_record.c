@@ -62,36 +62,6 @@ int key_customer_id_check(const json_t *customer_id, char *why, size_t why_len)
 	return 0;
 }
 
-/* Up to year 9999 and not before 1970: anything else is a corrupt field. */
-#define ISO_TIME_MAX_MS 253402300799999LL
-
-void iso_time_format(int64_t ms, char out[ISO_TIME_LEN])
-{
-	time_t secs;
-	struct tm tm;
-	size_t n;
-	int frac;
-
-	out[0] = '\0';
-	if (ms < 0 || ms > ISO_TIME_MAX_MS)
-		return;
-	secs = (time_t)(ms / 1000);
-	if (!gmtime_r(&secs, &tm))
-		return;
-	n = strftime(out, ISO_TIME_LEN - 5, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (n == 0) {
-		out[0] = '\0';
-		return;
-	}
-	frac = (int)(ms % 1000);
-	out[n] = '.';
-	out[n + 1] = (char)('0' + frac / 100);
-	out[n + 2] = (char)('0' + frac / 10 % 10);
-	out[n + 3] = (char)('0' + frac % 10);
-	out[n + 4] = 'Z';
-	out[n + 5] = '\0';
-}
-
 const char *key_record_field(const json_t *flat, const char *field)
 {
 	size_t n = json_array_size(flat);
@@ -109,7 +79,7 @@ const char *key_record_field(const json_t *flat, const char *field)
 static json_t *time_field(const json_t *flat, const char *field)
 {
 	const char *v = key_record_field(flat, field);
-	char iso[ISO_TIME_LEN];
+	char iso[MESH_TIME_SIZE];
 	char *end;
 	long long ms;
 
@@ -118,7 +88,7 @@ static json_t *time_field(const json_t *flat, const char *field)
 	ms = strtoll(v, &end, 10);
 	if (*end != '\0')
 		return json_null();
-	iso_time_format(ms, iso);
+	mesh_time_format(ms, iso);
 	return iso[0] ? json_string(iso) : json_null();
 }
 

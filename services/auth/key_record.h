@@ -19,12 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mesh.h"
+
 /* Longest key name, in bytes: a label a person reads in a list. */
 #define KEY_NAME_MAX 100
 /* Longest customer id, in bytes. */
 #define KEY_CUSTOMER_ID_MAX 64
-/* "YYYY-MM-DDTHH:MM:SS.mmmZ" and a NUL, with room for 5-digit years. */
-#define ISO_TIME_LEN 32
 
 /* Checks a key name: a string of 1..KEY_NAME_MAX bytes without control
  * characters. 0, or -1 with why filled. */
@@ -32,9 +32,6 @@ int key_name_check(const json_t *name, char *why, size_t why_len);
 /* Checks an optional customer id: absent or null is fine, otherwise a
  * string of 1..KEY_CUSTOMER_ID_MAX characters in [A-Za-z0-9_-]. */
 int key_customer_id_check(const json_t *customer_id, char *why, size_t why_len);
-
-/* Milliseconds since the epoch as ISO 8601 UTC; "" when out of range. */
-void iso_time_format(int64_t ms, char out[ISO_TIME_LEN]);
 
 /* The public view of a stored record given as Redis's flat HGETALL array
  * [field, value, ...]. NULL when the record lacks id, name, scopes or

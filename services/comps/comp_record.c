@@ -7,6 +7,7 @@
 
 #include "comp_date.h"
 #include "comp_record.h"
+#include "mesh.h"
 
 /* Largest integer a double holds exactly: beyond it "whole" means nothing. */
 #define EXACT_INT_MAX 9007199254740992.0
@@ -114,21 +115,6 @@ static bool id_valid(const char *id)
 	return true;
 }
 
-/* "NNNNN" or "NNNNN-NNNN" -> the five digits. */
-static bool zip_parse(const char *s, char out[6])
-{
-	size_t n = strlen(s);
-
-	if (n != 5 && n != 10)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (i == 5 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
-			return false;
-	memcpy(out, s, 5);
-	out[5] = '\0';
-	return true;
-}
-
 /* 64-bit FNV-1a: a stable, well-spread hash for ids, not for secrets. */
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
@@ -197,7 +183,7 @@ json_t *comp_record_parse(json_t *in, int32_t today, char *err, size_t err_len)
 	}
 	if ((r = get_text(in, "zip", 10, zip_text, sizeof zip_text, err,
 	                  err_len)) <= 0 ||
-	    !zip_parse(zip_text, zip)) {
+	    !mesh_zip5(zip_text, zip)) {
 		if (r >= 0 || json_is_string(json_object_get(in, "zip")))
 			snprintf(err, err_len,
 			         r == 0 ? "zip: required"

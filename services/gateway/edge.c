@@ -1,13 +1,12 @@
 #include "edge.h"
 
-#include <event2/buffer.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "gateway/edge_map.h"
+#include "gateway/http_response.h"
 #include "gateway/key_cache.h"
 #include "gateway/ops.h"
 #include "gateway/route_match.h"
@@ -20,7 +19,7 @@
 /* One HTTP request on its way through the edge: authenticate, rate-limit,
  * call, answer. Each step is a callback; the request ends exactly once. */
 typedef struct edge {
-	struct evhttp_request *http;
+	http_conn *http;
 	const manifest_route *route;
 	json_t *args;
 	json_t *identity; /* what auth.verify said about the key, or NULL */
@@ -62,52 +61,8 @@ int edge_configure(char *err, size_t err_len)
 	return 0;
 }
 
-static const char *method_name(enum evhttp_cmd_type cmd)
-{
-	switch (cmd) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	case EVHTTP_REQ_OPTIONS:
-		return "OPTIONS";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	default:
-		return "OTHER";
-	}
-}
-
-void edge_send_json(struct evhttp_request *req, int status, json_t *body)
-{
-	struct evbuffer *buf = evbuffer_new();
-	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY |
-	                                         JSON_REAL_PRECISION(12))
-	                  : NULL;
-
-	json_decref(body);
-	if (text) {
-		evbuffer_add(buf, text, strlen(text));
-		evbuffer_add(buf, "\n", 1);
-		free(text);
-	}
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	                  "Content-Type", "application/json");
-	if (mesh_draining())
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		                  "Connection", "close");
-	evhttp_send_reply(req, status, NULL, buf);
-	evbuffer_free(buf);
-}
-
-void edge_send_error(struct evhttp_request *req, const char *request_id,
-                     mesh_err err, const char *fmt, ...)
+void edge_send_error(http_conn *c, const char *request_id, mesh_err err,
+                     const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -115,12 +70,8 @@ void edge_send_error(struct evhttp_request *req, const char *request_id,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	json_t *m = json_string(msg);
-	edge_send_json(req, mesh_err_http_status(err),
-	               json_pack("{s:{s:s, s:o, s:s}}", "error", "code",
-	                         mesh_strerror(err), "message",
-	                         m ? m : json_string("(message not UTF-8)"),
-	                         "request_id", request_id));
+	http_res_error(c, mesh_err_http_status(err), mesh_strerror(err), msg,
+	               request_id);
 }
 
 /* The access log line: shipped to the logger like every other line, under
@@ -144,31 +95,16 @@ static void edge_finish(edge *e, int status, mesh_err err)
 
 /* CORS for lead forms on customers' sites: any origin may post, nobody's
  * cookies are involved (no credentials), so "*" is exact. */
-static void add_cors(struct evhttp_request *req)
+static void add_cors(http_conn *c)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
-	evhttp_add_header(h, "Access-Control-Expose-Headers",
-	                  "X-Request-Id, Retry-After");
-}
-
-static size_t header_bytes(struct evhttp_request *req)
-{
-	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-	const char *uri = evhttp_request_get_uri(req);
-	size_t n = uri ? strlen(uri) + 16 : 16;
-
-	for (struct evkeyval *e_kv = h->tqh_first; e_kv;
-	     e_kv = e_kv->next.tqe_next)
-		n += strlen(e_kv->key) + strlen(e_kv->value) + 4;
-	return n;
+	http_res_header(c, "Access-Control-Allow-Origin", "*");
+	http_res_header(c, "Access-Control-Expose-Headers",
+	                "X-Request-Id, Retry-After");
 }
 
 /* Headers every answer of a routed request carries. */
 static void edge_decorate(edge *e)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(e->http);
 	char n[32];
 
 	if (e->cors)
@@ -176,11 +112,11 @@ static void edge_decorate(edge *e)
 	if (!e->limited)
 		return;
 	snprintf(n, sizeof n, "%ld", e->rl_limit);
-	evhttp_add_header(h, "X-RateLimit-Limit", n);
+	http_res_header(e->http, "X-RateLimit-Limit", n);
 	snprintf(n, sizeof n, "%ld", e->rl_remaining);
-	evhttp_add_header(h, "X-RateLimit-Remaining", n);
+	http_res_header(e->http, "X-RateLimit-Remaining", n);
 	snprintf(n, sizeof n, "%ld", e->rl_reset);
-	evhttp_add_header(h, "X-RateLimit-Reset", n);
+	http_res_header(e->http, "X-RateLimit-Reset", n);
 }
 
 /* Ends a routed request with an error of the edge's own. */
@@ -203,7 +139,7 @@ static void edge_refuse(edge *e, mesh_err err, const char *fmt, ...)
 static void call_done(void *arg, mesh_err err, const char *msg, json_t *result)
 {
 	edge *e = arg;
-	struct evhttp_request *req = e->http;
+	http_conn *req = e->http;
 	int status = 200;
 
 	edge_decorate(e);
@@ -225,11 +161,8 @@ static void call_done(void *arg, mesh_err err, const char *msg, json_t *result)
 			status = (int)s;
 		json_object_foreach(json_object_get(http, "headers"), k, v)
 		{
-			if (json_is_string(v) &&
-			    !strchr(json_string_value(v), '\n'))
-				evhttp_add_header(
-				    evhttp_request_get_output_headers(req), k,
-				    json_string_value(v));
+			if (json_is_string(v))
+				http_res_header(req, k, json_string_value(v));
 		}
 		json_object_del(body, "_http");
 	}
@@ -237,167 +170,23 @@ static void call_done(void *arg, mesh_err err, const char *msg, json_t *result)
 		json_decref(body);
 		body = NULL;
 	}
-	edge_send_json(req, status, body);
+	http_res_send_json(req, status, body);
 	edge_finish(e, status, MESH_OK);
 }
 
-static int add_query(json_t *args, const char *query, const char **why)
+static void preflight(http_conn *c, const char *allow)
 {
-	struct evkeyvalq q;
-	int n = 0, rc = 0;
-
-	if (!query || !*query)
-		return 0;
-	if (evhttp_parse_query_str(query, &q) != 0) {
-		*why = "query: cannot be parsed";
-		return -1;
-	}
-	for (struct evkeyval *e_kv = q.tqh_first; e_kv;
-	     e_kv = e_kv->next.tqe_next) {
-		json_t *v = json_string(e_kv->value);
-		if (++n > EDGE_MAX_QUERY_PARAMS) {
-			*why = "query: too many parameters";
-			rc = -1;
-		} else if (!v || e_kv->key[0] == '_' ||
-		           json_object_get(args, e_kv->key)) {
-			*why = "query: a parameter is repeated, reserved or "
-			       "not UTF-8";
-			rc = -1;
-		} else {
-			json_object_set(args, e_kv->key, v);
-		}
-		json_decref(v);
-		if (rc)
-			break;
-	}
-	evhttp_clear_headers(&q);
-	return rc;
-}
-
-/* The call's arguments: the JSON body (or the raw body for routes that
- * verify signatures), the path parameters, the query, and "_meta" with
- * what only the edge knows. NULL with *why set on bad input. */
-static json_t *build_args(struct evhttp_request *req,
-                          const manifest_route *route, json_t *params,
-                          const char *query, const char **why, char *jmsg,
-                          size_t jmsg_len)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
-	const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
-	json_t *args;
-	json_error_t jerr;
-
-	if (route->raw_body) {
-		json_t *raw = json_stringn(body, len);
-		json_t *headers = json_object();
-		struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-		if (!raw) {
-			json_decref(headers);
-			*why = "body: not valid UTF-8";
-			return NULL;
-		}
-		for (struct evkeyval *e_kv = h->tqh_first; e_kv;
-		     e_kv = e_kv->next.tqe_next) {
-			char name[128];
-			size_t i;
-			for (i = 0; e_kv->key[i] && i + 1 < sizeof name; i++)
-				name[i] = (char)(e_kv->key[i] >= 'A' &&
-				                         e_kv->key[i] <= 'Z'
-				                     ? e_kv->key[i] + 32
-				                     : e_kv->key[i]);
-			name[i] = '\0';
-			json_t *v = json_string(e_kv->value);
-			if (v)
-				json_object_set_new(headers, name, v);
-		}
-		args = json_pack("{s:o, s:o}", "body", raw, "headers", headers);
-	} else if (len == 0) {
-		args = json_object();
-	} else {
-		args = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-		if (!args) {
-			snprintf(jmsg, jmsg_len,
-			         "body: invalid JSON at line %d column %d: %s",
-			         jerr.line, jerr.column, jerr.text);
-			*why = jmsg;
-			return NULL;
-		}
-		if (!json_is_object(args)) {
-			json_decref(args);
-			*why = "body: expected a JSON object";
-			return NULL;
-		}
-		if (json_object_get(args, "_meta")) {
-			json_decref(args);
-			*why = "body: \"_meta\" is reserved";
-			return NULL;
-		}
-	}
-	const char *k;
-	json_t *v;
-	json_object_foreach(params, k, v)
-	{
-		json_t *have = json_object_get(args, k);
-		if (have && !json_equal(have, v)) {
-			json_decref(args);
-			*why = "a path parameter and the body disagree";
-			return NULL;
-		}
-		json_object_set(args, k, v);
-	}
-	if (add_query(args, query, why) != 0) {
-		json_decref(args);
-		return NULL;
-	}
-	json_t *meta = json_object();
-	char *peer = NULL;
-	ev_uint16_t port = 0;
-	evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer,
-	                           &port);
-	if (peer)
-		json_object_set_new(meta, "client_ip", json_string(peer));
-	const char *idem = evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Idempotency-Key");
-	json_t *iv = idem ? json_string(idem) : NULL;
-	if (iv)
-		json_object_set_new(meta, "idempotency_key", iv);
-	json_object_set_new(args, "_meta", meta);
-	return args;
-}
-
-static int path_has_cors(const manifest *m, const char *path, const char *allow)
-{
-	static const char *methods[] = {"GET", "POST", "PUT", "PATCH",
-	                                "DELETE"};
-	int cors = 0;
-
-	for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
-		route_match rm;
-		if (!strstr(allow, methods[i]))
-			continue;
-		if (route_find(m, methods[i], path, &rm) == ROUTE_FOUND) {
-			cors |= rm.route->cors;
-			json_decref(rm.params);
-		}
-	}
-	return cors;
-}
-
-static void preflight(struct evhttp_request *req, const char *allow)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char methods[96];
 
 	snprintf(methods, sizeof methods, "%s, OPTIONS", allow);
-	add_cors(req);
-	evhttp_add_header(h, "Access-Control-Allow-Methods", methods);
-	evhttp_add_header(h, "Access-Control-Allow-Headers",
-	                  "Content-Type, Idempotency-Key, X-Request-Id, "
-	                  "Authorization, traceparent");
-	evhttp_add_header(h, "Access-Control-Max-Age", "600");
-	evhttp_add_header(h, "Allow", methods);
-	evhttp_send_reply(req, 204, NULL, NULL);
+	add_cors(c);
+	http_res_header(c, "Access-Control-Allow-Methods", methods);
+	http_res_header(c, "Access-Control-Allow-Headers",
+	                "Content-Type, Idempotency-Key, X-Request-Id, "
+	                "Authorization, traceparent");
+	http_res_header(c, "Access-Control-Max-Age", "600");
+	http_res_header(c, "Allow", methods);
+	http_res_send(c, 204, "application/json", NULL, 0);
 }
 
 static void edge_dispatch(edge *e)
@@ -437,9 +226,11 @@ static void rate_limited(void *arg, mesh_err err, const char *msg,
 	if (err != MESH_OK) {
 		/* Rate limiting protects capacity, not secrets: without the
 		 * rate-limit service the edge serves rather than refuses. */
-		mesh_log(NULL, MESH_LOG_WARN,
-		         json_pack("{s:s}", "request_id", e->request_id),
+		json_t *fields =
+		    json_pack("{s:s}", "request_id", e->request_id);
+		mesh_log(NULL, MESH_LOG_WARN, fields,
 		         "rate-limit unavailable, not limiting: %s", msg);
+		json_decref(fields);
 		edge_dispatch(e);
 		return;
 	}
@@ -456,8 +247,7 @@ static void rate_limited(void *arg, mesh_err err, const char *msg,
 		    json_object_get(result, "retry_after_s"));
 		snprintf(retry, sizeof retry, "%lld",
 		         (long long)(after > 0 ? after : 1));
-		evhttp_add_header(evhttp_request_get_output_headers(e->http),
-		                  "Retry-After", retry);
+		http_res_header(e->http, "Retry-After", retry);
 		edge_refuse(e, MESH_ERATELIMITED,
 		            "rate limit of %ld per minute "
 		            "reached; retry in %s s",
@@ -531,11 +321,11 @@ static void verified(void *arg, mesh_err err, const char *msg, json_t *result)
 
 /* The key from "Authorization: Bearer <key>" or "X-API-Key: <key>";
  * NULL with *why when absent or ambiguous. */
-static const char *request_key(struct evhttp_request *req, const char **why)
+static const char *request_key(http_conn *c, const char **why)
 {
-	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
-	const char *auth = evhttp_find_header(h, "Authorization");
-	const char *x = evhttp_find_header(h, "X-API-Key");
+	const http_request *r = http_conn_request(c);
+	const char *auth = http_request_header(r, "Authorization");
+	const char *x = http_request_header(r, "X-API-Key");
 	const char *bearer = NULL;
 
 	if (auth) {
@@ -593,19 +383,14 @@ static void edge_authenticate(edge *e)
 	               verified, v);
 }
 
-void edge_request(struct evhttp_request *req, void *arg)
+void edge_request(http_conn *c, void *arg)
 {
 	const manifest *m = service_manifest();
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	const char *method = method_name(evhttp_request_get_command(req));
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	const char *rid = evhttp_find_header(in, "X-Request-Id");
-	const char *tp = evhttp_find_header(in, "traceparent");
-	char request_id[129], traceparent[56], jmsg[300];
-	const char *why = NULL;
-	route_match rm;
+	const http_request *r = http_conn_request(c);
+	const char *rid = http_request_header(r, "X-Request-Id");
+	const char *tp = http_request_header(r, "traceparent");
+	char request_id[129], traceparent[56];
+	edge_plan plan;
 
 	(void)arg;
 	if (rid && trace_request_id_valid(rid, strlen(rid)))
@@ -613,84 +398,46 @@ void edge_request(struct evhttp_request *req, void *arg)
 	else
 		trace_new_request_id(request_id);
 	trace_child(tp, tp ? strlen(tp) : 0, traceparent);
-	evhttp_add_header(out, "X-Request-Id", request_id);
-	evhttp_add_header(out, "traceparent", traceparent);
+	http_res_header(c, "X-Request-Id", request_id);
+	http_res_header(c, "traceparent", traceparent);
 
-	if (header_bytes(req) > EDGE_MAX_HEADER_BYTES) {
-		edge_send_json(req, 431,
-		               json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-		                         "headers_too_large", "message",
-		                         "request line and headers over 16384 "
-		                         "bytes",
-		                         "request_id", request_id));
+	edge_map(m, r, http_conn_peer(c), &plan);
+	switch (plan.kind) {
+	case EDGE_OPS:
+		ops_handle(c, r->path, request_id);
 		return;
-	}
-	if (!path || !*path)
-		path = "/";
-	if (ops_handle(req, path, request_id))
+	case EDGE_PREFLIGHT:
+		preflight(c, plan.allow);
 		return;
-	route_result rr = route_find(m, method, path, &rm);
-	if (rr == ROUTE_BAD_PATH) {
-		edge_send_error(req, request_id, MESH_EINVAL,
-		                "path: cannot be decoded");
+	case EDGE_REFUSE:
+		if (plan.cors)
+			add_cors(c);
+		if (plan.status == 405)
+			http_res_header(c, "Allow", plan.allow);
+		http_res_error(c, plan.status, plan.code, plan.message,
+		               request_id);
 		return;
-	}
-	if (rr == ROUTE_NOT_FOUND) {
-		edge_send_error(req, request_id, MESH_ENOTFOUND,
-		                "no route for %s %s", method, path);
-		return;
-	}
-	if (rr == ROUTE_WRONG_METHOD) {
-		if (strcmp(method, "OPTIONS") == 0 &&
-		    path_has_cors(m, path, rm.allow)) {
-			preflight(req, rm.allow);
-			return;
-		}
-		evhttp_add_header(out, "Allow", rm.allow);
-		edge_send_json(req, 405,
-		               json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-		                         "method_not_allowed", "message",
-		                         "this path does not take that method",
-		                         "request_id", request_id));
-		return;
-	}
-	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
-	    EDGE_MAX_BODY) {
-		json_decref(rm.params);
-		edge_send_error(req, request_id, MESH_ETOOLARGE,
-		                "body over %d bytes", EDGE_MAX_BODY);
-		return;
-	}
-	json_t *args = build_args(req, rm.route, rm.params,
-	                          uri ? evhttp_uri_get_query(uri) : NULL, &why,
-	                          jmsg, sizeof jmsg);
-	json_decref(rm.params);
-	if (!args) {
-		if (rm.route->cors)
-			add_cors(req);
-		edge_send_error(req, request_id, MESH_EINVAL, "%s", why);
-		return;
+	case EDGE_CALL:
+		break;
 	}
 	edge *e = calloc(1, sizeof *e);
 	if (!e) {
-		json_decref(args);
-		edge_send_error(req, request_id, MESH_EUNAVAILABLE,
+		edge_plan_clear(&plan);
+		edge_send_error(c, request_id, MESH_EUNAVAILABLE,
 		                "out of memory");
 		return;
 	}
-	e->http = req;
-	e->route = rm.route;
-	e->args = args;
+	e->http = c;
+	e->route = plan.route;
+	e->args = plan.args;
 	snprintf(e->route_key, sizeof e->route_key, "%s %s",
-	         rm.route->http_method, rm.route->path);
+	         plan.route->http_method, plan.route->path);
 	e->stats = metrics_for(e->route_key);
 	e->start_us = runtime_now_ms() * 1000;
-	e->cors = rm.route->cors;
+	e->cors = plan.route->cors;
 	snprintf(e->request_id, sizeof e->request_id, "%s", request_id);
 	snprintf(e->traceparent, sizeof e->traceparent, "%s", traceparent);
-	const char *ip = json_string_value(
-	    json_object_get(json_object_get(args, "_meta"), "client_ip"));
-	snprintf(e->client_ip, sizeof e->client_ip, "%s", ip ? ip : "unknown");
+	snprintf(e->client_ip, sizeof e->client_ip, "%s", http_conn_peer(c));
 	mesh_drain_hold();
 	edge_authenticate(e);
 }

@@ -1,18 +1,19 @@
 #include "ops.h"
 
 #include <event2/buffer.h>
-#include <event2/http.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "gateway/edge.h"
+#include "gateway/http_response.h"
 #include "gateway/prom.h"
 #include "metrics.h"
 #include "service.h"
 
 /* One fan-out of a builtin to many services, answered when all replied. */
 typedef struct probe {
-	struct evhttp_request *req;
+	http_conn *req;
 	char request_id[129];
 	json_t *replies; /* service -> reply or null */
 	size_t waiting;
@@ -31,9 +32,9 @@ static void probe_answer(probe *p)
 		json_t *routes = metrics_json();
 		prom_render(buf, p->replies, routes);
 		json_decref(routes);
-		evhttp_add_header(evhttp_request_get_output_headers(p->req),
-		                  "Content-Type", "text/plain; version=0.0.4");
-		evhttp_send_reply(p->req, 200, NULL, buf);
+		size_t len = evbuffer_get_length(buf);
+		http_res_send(p->req, 200, "text/plain; version=0.0.4",
+		              (const char *)evbuffer_pullup(buf, -1), len);
 		evbuffer_free(buf);
 	} else {
 		kv *k = service_kv();
@@ -46,16 +47,22 @@ static void probe_answer(probe *p)
 			const char *status =
 			    json_string_value(json_object_get(reply, "status"));
 			int up = status && strcmp(status, "ok") == 0;
-			ready &= up;
+			/* A service never deployed here cannot be waited
+			 * for: readiness is about what runs. */
+			int absent = !up && !client_endpoint_exists(name);
+			if (!absent)
+				ready &= up;
 			json_object_set_new(services, name,
-			                    json_string(up ? "up" : "down"));
+			                    json_string(up       ? "up"
+			                                : absent ? "absent"
+			                                         : "down"));
 		}
-		edge_send_json(p->req, ready ? 200 : 503,
-		               json_pack("{s:s, s:s, s:o, s:s}", "status",
-		                         ready ? "ready" : "not_ready", "redis",
-		                         redis_up ? "up" : "down", "services",
-		                         services, "request_id",
-		                         p->request_id));
+		http_res_send_json(p->req, ready ? 200 : 503,
+		                   json_pack("{s:s, s:s, s:o, s:s}", "status",
+		                             ready ? "ready" : "not_ready",
+		                             "redis", redis_up ? "up" : "down",
+		                             "services", services, "request_id",
+		                             p->request_id));
 	}
 	json_decref(p->replies);
 	free(p);
@@ -77,8 +84,7 @@ static void probe_reply(void *arg, mesh_err err, const char *msg,
 }
 
 /* /readyz asks every routed service; /metrics every service in the mesh. */
-static void probe_start(struct evhttp_request *req, const char *request_id,
-                        int metrics)
+static void probe_start(http_conn *req, const char *request_id, int metrics)
 {
 	const manifest *m = service_manifest();
 	probe *p = calloc(1, sizeof *p);
@@ -123,13 +129,12 @@ static void probe_start(struct evhttp_request *req, const char *request_id,
 		probe_answer(p);
 }
 
-int ops_handle(struct evhttp_request *req, const char *path,
-               const char *request_id)
+int ops_handle(http_conn *req, const char *path, const char *request_id)
 {
 	if (strcmp(path, "/healthz") == 0) {
-		edge_send_json(req, 200,
-		               json_pack("{s:s, s:s}", "status", "ok",
-		                         "service", mesh_service_name()));
+		http_res_send_json(req, 200,
+		                   json_pack("{s:s, s:s}", "status", "ok",
+		                             "service", mesh_service_name()));
 		return 1;
 	}
 	if (strcmp(path, "/readyz") == 0) {

@@ -5,13 +5,12 @@
 #ifndef GATEWAY_OPS_H
 #define GATEWAY_OPS_H
 
-struct evhttp_request;
+#include "gateway/http_server.h"
 
 /* How long /readyz and /metrics wait for each service. */
 #define OPS_PROBE_TIMEOUT_MS 1000
 
 /* 1 when path is an operator endpoint (and it was answered). */
-int ops_handle(struct evhttp_request *req, const char *path,
-               const char *request_id);
+int ops_handle(http_conn *c, const char *path, const char *request_id);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include "lead_cursor.h"
 #include "lead_status.h"
-#include "lead_time.h"
+#include "mesh.h"
 
 static const char *const params[] = {"status", "zip",    "since",
                                      "limit",  "cursor", "_meta"};
@@ -99,7 +99,7 @@ int lead_query_parse(json_t *args, lead_query *q, char *why, size_t why_size)
 		memcpy(q->zip, s, 6);
 	}
 	if ((s = param_text(args, "since", buf, sizeof buf, &bad)) || bad) {
-		if (bad || lead_time_parse(s, &q->since_ms) != 0) {
+		if (bad || mesh_time_parse(s, &q->since_ms) != 0) {
 			snprintf(why, why_size,
 			         "since: expected an ISO-8601 date or time "
 			         "(2026-01-05, 2026-01-05T14:00:00Z) or "

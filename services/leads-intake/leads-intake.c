@@ -26,7 +26,6 @@
 #include "lead_id.h"
 #include "lead_query.h"
 #include "lead_status.h"
-#include "lead_time.h"
 #include "lead_validate.h"
 #include "lead_view.h"
 #include "mesh.h"
@@ -200,7 +199,7 @@ typedef struct create_ctx {
 	json_t *lead;    /* validated fields, then the whole lead */
 	json_t *address; /* the arguments for address.normalize */
 	char id[LEAD_ID_SIZE];
-	char created_at[LEAD_TIME_ISO_SIZE];
+	char created_at[MESH_TIME_SIZE];
 	char zip[8];
 	char idem_key[KEY_SIZE]; /* "" without an Idempotency-Key */
 	json_t *response;
@@ -540,7 +539,7 @@ static void create(mesh_req *req, json_t *args)
 	c->req = req;
 	c->address = address;
 	lead_id_format(now, rnd, c->id);
-	lead_time_iso(now, c->created_at);
+	mesh_time_format(now, c->created_at);
 	/* id and created_at first: they read first in every copy. */
 	c->lead =
 	    json_pack("{s:s, s:s}", "id", c->id, "created_at", c->created_at);
@@ -681,7 +680,7 @@ typedef struct move_ctx {
 	mesh_req *req;
 	char id[LEAD_ID_SIZE];
 	char from[32], to[32];
-	char at[LEAD_TIME_ISO_SIZE];
+	char at[MESH_TIME_SIZE];
 	char *prev_updated_at;
 	char *note;
 	char keys[4][KEY_SIZE];
@@ -834,7 +833,7 @@ static void update_status(mesh_req *req, json_t *args)
 	snprintf(m->id, sizeof m->id, "%s", id);
 	snprintf(m->to, sizeof m->to, "%s", to);
 	m->note = note ? strdup(note) : NULL;
-	lead_time_iso(wall_ms(), m->at);
+	mesh_time_format(wall_ms(), m->at);
 	mesh_kv_commandf(status_read, m, "HGET %s status",
 	                 mesh_kv_key("lead", id, (char *)NULL));
 }

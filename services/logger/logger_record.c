@@ -1,4 +1,5 @@
 #include "logger_record.h"
+#include "mesh.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -49,53 +50,9 @@ int logger_record_check(const json_t *rec, char *why, size_t why_len)
 	return 0;
 }
 
-/* n digits at s as a number, or -1. */
-static int digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 int64_t logger_parse_ts(const char *s)
 {
-	struct tm tm = {0};
-	int ms = 0;
-	size_t n = s ? strlen(s) : 0;
+	int64_t ms;
 
-	/* YYYY-MM-DDTHH:MM:SS then [.mmm] then Z */
-	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':')
-		return -1;
-	int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-	int h = digits(s + 11, 2), mi = digits(s + 14, 2),
-	    se = digits(s + 17, 2);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 ||
-	    h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
-		return -1;
-	const char *p = s + 19;
-	if (*p == '.') {
-		int k = 0;
-		for (p++; *p >= '0' && *p <= '9'; p++, k++)
-			if (k < 3)
-				ms = ms * 10 + (*p - '0');
-		if (k == 0)
-			return -1;
-		for (; k < 3; k++)
-			ms *= 10;
-	}
-	if (p[0] != 'Z' || p[1] != '\0')
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	return (int64_t)timegm(&tm) * 1000 + ms;
+	return s && mesh_time_parse(s, &ms) == 0 ? ms : -1;
 }

@@ -37,21 +37,6 @@ static double round_step(double v, double step)
 	return round(v / step) * step;
 }
 
-/* "NNNNN" or "NNNNN-NNNN" -> the five digits. */
-static bool zip_parse(const char *s, char out[6])
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n != 5 && n != 10)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (i == 5 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
-			return false;
-	memcpy(out, s, 5);
-	out[5] = '\0';
-	return true;
-}
-
 static void args_clear(val_args *a, int32_t today)
 {
 	memset(a, 0, sizeof *a);
@@ -125,7 +110,7 @@ int val_args_parse(json_t *args, int32_t today, val_args *out, char *err,
 	}
 	if (zip && !json_is_null(zip) &&
 	    !(json_is_string(zip) && json_string_length(zip) == 0) &&
-	    !zip_parse(json_string_value(zip), out->zip)) {
+	    !mesh_zip5(json_string_value(zip), out->zip)) {
 		snprintf(err, err_len,
 		         "zip: expected \"NNNNN\" or \"NNNNN-NNNN\"");
 		return -1;
@@ -151,7 +136,7 @@ void val_args_from_lead(json_t *lead, int32_t today, val_args *out)
 	args_clear(out, today);
 	if (!zip)
 		zip = json_string_value(json_object_get(lead, "zip"));
-	if (!zip_parse(zip, out->zip))
+	if (!mesh_zip5(zip, out->zip))
 		out->zip[0] = '\0';
 	if (json_is_object(lead))
 		features(lead, out, false, ignored, sizeof ignored);

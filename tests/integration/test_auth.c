@@ -37,7 +37,7 @@ static pid_t start_auth(const char *const *env, const char *log)
 
 	ck_assert_int_gt(pid, 0);
 	snprintf(sock, sizeof sock, "%s/sock/auth.sock", dir);
-	ck_assert_msg(proc_wait_socket(sock, 5000) == 0, "auth did not start");
+	ck_assert_msg(proc_wait_socket(sock, 15000) == 0, "auth did not start");
 	return pid;
 }
 

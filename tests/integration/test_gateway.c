@@ -72,12 +72,13 @@ static void setup(void)
 	snprintf(log, sizeof log, "%s/echo.log", dir);
 	echo_pid = proc_start(proc_daemon_path("echo"), NULL, log);
 	snprintf(sock, sizeof sock, "%s/sock/echo.sock", dir);
-	ck_assert_int_eq(proc_wait_socket(sock, 5000), 0);
+	ck_assert_int_eq(proc_wait_socket(sock, 15000), 0);
 	const char *env[] = {port_env, "BIND_ADDR=127.0.0.1",
-	                     "GATEWAY_CLIENT_TIMEOUT_S=1", NULL};
+	                     "GATEWAY_CLIENT_TIMEOUT_S=1",
+	                     "GATEWAY_HEADER_TIMEOUT_S=1", NULL};
 	snprintf(log, sizeof log, "%s/gateway.log", dir);
 	gw_pid = proc_start(proc_bin_path("gateway"), env, log);
-	ck_assert_msg(wait_http(5000) == 0, "gateway did not come up");
+	ck_assert_msg(wait_http(15000) == 0, "gateway did not come up");
 }
 
 static void teardown(void)

@@ -37,7 +37,7 @@ static pid_t start_daemon_as(const char *binary, const char *service,
 	snprintf(sock, sizeof sock, "%s/sock/%s.sock", dir, name);
 	pid_t pid = proc_start(proc_daemon_path(binary), env, log);
 	ck_assert_int_gt(pid, 0);
-	ck_assert_msg(proc_wait_socket(sock, 5000) == 0, "%s did not start",
+	ck_assert_msg(proc_wait_socket(sock, 15000) == 0, "%s did not start",
 	              name);
 	return pid;
 }
@@ -600,6 +600,23 @@ START_TEST(replacement_instance_takes_over_without_errors)
 }
 END_TEST
 
+START_TEST(idle_client_moves_to_the_replacement)
+{
+	/* The client holds a connection, then looks away (its loop does not
+	 * run) while echo is replaced: the GOAWAY and the close wait in its
+	 * socket. Its next call must still reach the new instance. */
+	json_decref(call_ok("echo", "echo", json_object()));
+	pid_t second = proc_start(proc_daemon_path("echo"), NULL, NULL);
+	proc_sleep_ms(300);
+	kill(echo_pid, SIGTERM);
+	ck_assert_int_eq(proc_wait(echo_pid, 5000), 0);
+	echo_pid = second;
+	json_t *h = call_ok("echo", "_health", json_object());
+	ck_assert_int_eq(json_integer_value(json_object_get(h, "pid")), second);
+	json_decref(h);
+}
+END_TEST
+
 /* A raw client: writes bytes to echo's socket, reads what comes back. */
 static int raw_connect(void)
 {
@@ -895,6 +912,7 @@ static Suite *mesh_suite(void)
 	tcase_add_test(tc, sigterm_finishes_in_flight_work);
 	tcase_add_test(tc, restart_looks_like_latency);
 	tcase_add_test(tc, replacement_instance_takes_over_without_errors);
+	tcase_add_test(tc, idle_client_moves_to_the_replacement);
 	tcase_add_test(tc, bad_frames_close_only_their_connection);
 	tcase_add_test(tc, in_flight_limit_at_the_boundary);
 	tcase_add_test(tc, frame_size_limit_at_the_boundary);

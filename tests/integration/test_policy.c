@@ -45,7 +45,7 @@ static pid_t start(const char *path, const char *service,
 	snprintf(log, sizeof log, "%s/%s.log", dir, service);
 	snprintf(sock, sizeof sock, "%s/sock/%s.sock", dir, service);
 	pid_t pid = proc_start(path, env, log);
-	ck_assert_msg(proc_wait_socket(sock, 5000) == 0, "%s did not start",
+	ck_assert_msg(proc_wait_socket(sock, 15000) == 0, "%s did not start",
 	              service);
 	return pid;
 }

@@ -39,7 +39,7 @@ static void setup(void)
 	snprintf(sock, sizeof sock, "%s/sock/rate-limit.sock", dir);
 	rl_pid = proc_start(proc_bin_path("rate-limit"), NULL, log);
 	ck_assert_int_gt(rl_pid, 0);
-	ck_assert_msg(proc_wait_socket(sock, 5000) == 0,
+	ck_assert_msg(proc_wait_socket(sock, 15000) == 0,
 	              "rate-limit did not start");
 	mesh_sync_init();
 }

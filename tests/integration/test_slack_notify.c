@@ -31,7 +31,7 @@ static void start_notify(int with_webhooks)
 	pid = proc_start(proc_bin_path("slack-notify"),
 	                 with_webhooks ? env : NULL, log_path);
 	ck_assert_int_gt(pid, 0);
-	ck_assert_msg(proc_wait_socket(sock, 5000) == 0,
+	ck_assert_msg(proc_wait_socket(sock, 15000) == 0,
 	              "slack-notify did not start (see %s)", log_path);
 }
 

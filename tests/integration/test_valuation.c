@@ -33,7 +33,7 @@ static pid_t start_service(const char *name)
 	snprintf(sock, sizeof sock, "%s/sock/%s.sock", dir, name);
 	pid = proc_start(proc_bin_path(name), NULL, log);
 	ck_assert_int_gt(pid, 0);
-	ck_assert_msg(proc_wait_socket(sock, 5000) == 0, "%s did not start",
+	ck_assert_msg(proc_wait_socket(sock, 15000) == 0, "%s did not start",
 	              name);
 	return pid;
 }

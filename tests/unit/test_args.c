@@ -32,12 +32,29 @@ START_TEST(numbers_from_json_or_query_strings)
 }
 END_TEST
 
+START_TEST(zip_codes)
+{
+	char zip[6];
+
+	ck_assert_int_eq(mesh_zip5("78704", zip), 1);
+	ck_assert_str_eq(zip, "78704");
+	ck_assert_int_eq(mesh_zip5("78704-1234", zip), 1);
+	ck_assert_str_eq(zip, "78704");
+	ck_assert_int_eq(mesh_zip5("7870", zip), 0);
+	ck_assert_int_eq(mesh_zip5("787045", zip), 0);
+	ck_assert_int_eq(mesh_zip5("78704 1234", zip), 0);
+	ck_assert_int_eq(mesh_zip5("7870a", zip), 0);
+	ck_assert_int_eq(mesh_zip5(NULL, zip), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("args");
 	TCase *tc = tcase_create("args");
 
 	tcase_add_test(tc, numbers_from_json_or_query_strings);
+	tcase_add_test(tc, zip_codes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

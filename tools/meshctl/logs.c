@@ -18,7 +18,7 @@
 
 #define LOGS_FOLLOW_MS     500
 #define LOGS_DEFAULT_LIMIT 100
-#define LOGS_MAX_LIMIT 1000
+#define LOGS_MAX_LIMIT     1000
 
 typedef struct logs_opts {
 	const char *service;

@@ -1,5 +1,5 @@
-/* lead_time.c: ISO-8601 timestamps (see lead_time.h). */
-#include "lead_time.h"
+/* time_iso.c: ISO-8601 UTC timestamps (see mesh.h). */
+#include "mesh.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -7,9 +7,9 @@
 #include <time.h>
 
 /* Up to year 9999: four-digit years keep the format fixed-width. */
-#define LEAD_TIME_MAX_MS 253402300799999LL
+#define TIME_ISO_MAX_MS 253402300799999LL
 
-void lead_time_iso(int64_t ms, char out[LEAD_TIME_ISO_SIZE])
+void mesh_time_format(int64_t ms, char out[MESH_TIME_SIZE])
 {
 	struct tm tm;
 	time_t s;
@@ -17,13 +17,12 @@ void lead_time_iso(int64_t ms, char out[LEAD_TIME_ISO_SIZE])
 
 	if (ms < 0)
 		ms = 0;
-	if (ms > LEAD_TIME_MAX_MS)
-		ms = LEAD_TIME_MAX_MS;
+	if (ms > TIME_ISO_MAX_MS)
+		ms = TIME_ISO_MAX_MS;
 	s = (time_t)(ms / 1000);
 	gmtime_r(&s, &tm);
 	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, LEAD_TIME_ISO_SIZE, "%.19s.%03dZ", date,
-	         (int)(ms % 1000));
+	snprintf(out, MESH_TIME_SIZE, "%.19s.%03dZ", date, (int)(ms % 1000));
 }
 
 /* Reads exactly n digits at *p into *v and advances. */
@@ -60,13 +59,13 @@ static int parse_ms_number(const char *s, int64_t *ms)
 			return -1;
 		v = v * 10 + (*p - '0');
 	}
-	if (v > LEAD_TIME_MAX_MS)
+	if (v > TIME_ISO_MAX_MS)
 		return -1;
 	*ms = v;
 	return 0;
 }
 
-int lead_time_parse(const char *s, int64_t *ms)
+int mesh_time_parse(const char *s, int64_t *ms)
 {
 	const char *p = s;
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
@@ -118,7 +117,7 @@ int lead_time_parse(const char *s, int64_t *ms)
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
 	int64_t t = (int64_t)timegm(&tm) * 1000 + frac - (int64_t)off * 60000;
-	if (t < 0 || t > LEAD_TIME_MAX_MS)
+	if (t < 0 || t > TIME_ISO_MAX_MS)
 		return -1;
 	*ms = t;
 	return 0;

@@ -1,23 +1,23 @@
-/* test_lead_time.c: ISO-8601 out, and every "since" form in. */
+/* test_time_iso.c: ISO-8601 out, and every form mesh_time_parse takes in. */
 #include <check.h>
 #include <stdint.h>
 
-#include "../../services/leads-intake/lead_time.h"
+#include "mesh.h"
 
 START_TEST(formats_utc_with_milliseconds)
 {
-	char s[LEAD_TIME_ISO_SIZE];
+	char s[MESH_TIME_SIZE];
 
-	lead_time_iso(0, s);
+	mesh_time_format(0, s);
 	ck_assert_str_eq(s, "1970-01-01T00:00:00.000Z");
-	lead_time_iso(1767225600123LL, s);
+	mesh_time_format(1767225600123LL, s);
 	ck_assert_str_eq(s, "2026-01-01T00:00:00.123Z");
-	lead_time_iso(951782400000LL, s); /* a leap day */
+	mesh_time_format(951782400000LL, s); /* a leap day */
 	ck_assert_str_eq(s, "2000-02-29T00:00:00.000Z");
 	/* Out of range is clamped, the width never changes. */
-	lead_time_iso(-1, s);
+	mesh_time_format(-1, s);
 	ck_assert_str_eq(s, "1970-01-01T00:00:00.000Z");
-	lead_time_iso(INT64_MAX, s);
+	mesh_time_format(INT64_MAX, s);
 	ck_assert_str_eq(s, "9999-12-31T23:59:59.999Z");
 }
 END_TEST
@@ -62,20 +62,20 @@ START_TEST(parses_every_form)
 	int64_t ms;
 
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-		ck_assert_msg(lead_time_parse(ok[i].in, &ms) == 0, "%s",
+		ck_assert_msg(mesh_time_parse(ok[i].in, &ms) == 0, "%s",
 		              ok[i].in);
 		ck_assert_msg(ms == ok[i].ms, "%s: %lld", ok[i].in,
 		              (long long)ms);
 	}
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-		ck_assert_msg(lead_time_parse(bad[i], &ms) == -1, "%s", bad[i]);
-	ck_assert_int_eq(lead_time_parse(NULL, &ms), -1);
+		ck_assert_msg(mesh_time_parse(bad[i], &ms) == -1, "%s", bad[i]);
+	ck_assert_int_eq(mesh_time_parse(NULL, &ms), -1);
 }
 END_TEST
 
-static Suite *lead_time_suite(void)
+static Suite *time_iso_suite(void)
 {
-	Suite *s = suite_create("lead_time");
+	Suite *s = suite_create("time_iso");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, formats_utc_with_milliseconds);
@@ -86,7 +86,7 @@ static Suite *lead_time_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(lead_time_suite());
+	SRunner *sr = srunner_create(time_iso_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
