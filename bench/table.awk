@@ -223,7 +223,7 @@ END {
 	if (str("info.readyz_down") != "")
 		printf "  /readyz down: %s\n", str("info.readyz_down")
 	w = worst("ready.")
-	row("slowest process spawn -> ready ms", w >= 0 ? fmt(w) : "-",
+	row("slowest process ready ms", w >= 0 ? fmt(w) : "-",
 		substr(worst_key, 7), "", "< 1000", w >= 0 ? (w < 1000 ? "ok" : "MISS") : "n/a")
 
 	section("5. Restart (kill -9 -> answers _health) and deploy under load")
