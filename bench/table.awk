@@ -155,6 +155,12 @@ END {
 		"http.bare.per_s")), "", "")
 	row("p50/p99 us: evhttp alone", cell("http.bare.p50_us", 1),
 		cell("http.bare.p99_us", 1), "", "", "")
+	for (i = 1; i <= nk; i++) {
+		k = order[i]
+		if (k !~ /^httpcpu\./) continue
+		t = k; sub(/^httpcpu\./, "", t)
+		row("CPU ns per request: " t, cell(k, 1), "", "", "", "")
+	}
 	stats("http.gw.errors", 1); a = st_med
 	stats("http.nginx.errors", 1); b = st_med
 	stats("http.bare.errors", 1)
