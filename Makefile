@@ -28,7 +28,9 @@ OPT ?= -O2 -g
 SAN ?=
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) -MMD -MP \
 	-Ilibmesh/include -Ilibmesh/src -Iservices $(PKG_CFLAGS)
-LDFLAGS += $(SAN)
+# --as-needed: a daemon links only the shared libraries it uses (libcurl
+# only where HTTP goes out).
+LDFLAGS += $(SAN) -Wl,--as-needed
 # http-parser (Debian's libhttp-parser-dev) has no pkg-config file.
 LDLIBS += $(PKG_LIBS) -lm -lhttp_parser
 
@@ -161,7 +163,7 @@ DEB_PKGS := build-essential pkg-config libevent-dev libjansson-dev \
 	libhiredis-dev libcurl4-openssl-dev libssl-dev uuid-dev check \
 	redis-server clang clang-format cppcheck valgrind curl libclang-rt-14-dev \
 	docker.io docker-compose debootstrap debian-archive-keyring \
-	libhttp-parser-dev
+	libhttp-parser-dev nginx wrk redis-tools procps
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -559,7 +559,8 @@ void client_call(const char *service, const char *method, json_t *args,
 		return;
 	}
 	payload = json_dumps(args ? args : json_null(),
-	                     JSON_COMPACT | JSON_ENCODE_ANY);
+	                     JSON_COMPACT | JSON_ENCODE_ANY |
+	                         JSON_REAL_PRECISION(12));
 	json_decref(args);
 	p = peer_get(service);
 	c = calloc(1, sizeof *c);

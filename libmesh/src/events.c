@@ -243,7 +243,8 @@ void events_publish(kv *k, const char *topic, json_t *payload,
 		return;
 	}
 	text = json_dumps(payload ? payload : json_null(),
-	                  JSON_COMPACT | JSON_ENCODE_ANY);
+	                  JSON_COMPACT | JSON_ENCODE_ANY |
+	                      JSON_REAL_PRECISION(12));
 	json_decref(payload);
 	len = text ? strlen(text) : 0;
 	if (!text || len > EVENTS_MAX_PAYLOAD_BYTES) {

@@ -71,3 +71,20 @@ void runtime_defer(void (*fn)(void *arg), void *arg)
 	    0)
 		abort();
 }
+
+static void (*exit_hooks[RUNTIME_MAX_EXIT_HOOKS])(void);
+static int n_exit_hooks;
+
+void runtime_at_exit(void (*fn)(void))
+{
+	/* Our own modules register a fixed, small number of hooks. */
+	if (n_exit_hooks == RUNTIME_MAX_EXIT_HOOKS)
+		abort();
+	exit_hooks[n_exit_hooks++] = fn;
+}
+
+void runtime_run_exit_hooks(void)
+{
+	while (n_exit_hooks > 0)
+		exit_hooks[--n_exit_hooks]();
+}

@@ -21,4 +21,12 @@ int64_t runtime_wall_ms(void);
  * immediate error without calling back from inside itself. */
 void runtime_defer(void (*fn)(void *arg), void *arg);
 
+/* Registers fn to run when the service stops, after its loop ended and
+ * before it is freed: how an optional module cleans up without the
+ * service core linking it. At most RUNTIME_MAX_EXIT_HOOKS. */
+#define RUNTIME_MAX_EXIT_HOOKS 8
+void runtime_at_exit(void (*fn)(void));
+/* Runs (and forgets) the hooks, last registered first. */
+void runtime_run_exit_hooks(void);
+
 #endif

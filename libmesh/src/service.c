@@ -28,7 +28,6 @@ static struct {
 	server *srv;
 	kv *kv;
 	events *ev;
-	http_client *http;
 	struct event_base *base;
 	struct event *sig_term, *sig_int, *flush_timer;
 	int64_t started_ms;
@@ -72,13 +71,6 @@ server *service_server(void)
 kv *service_kv(void)
 {
 	return svc.kv;
-}
-
-http_client *service_http(void)
-{
-	if (!svc.http && mesh_loop())
-		svc.http = http_client_new(mesh_loop());
-	return svc.http;
 }
 
 int64_t service_started_ms(void)
@@ -282,8 +274,7 @@ static void service_free(void)
 		events_free(svc.ev);
 	server_free(svc.srv);
 	client_shutdown();
-	if (svc.http)
-		http_client_free(svc.http);
+	runtime_run_exit_hooks();
 	if (svc.kv)
 		kv_free(svc.kv);
 	log_shutdown();

@@ -150,8 +150,10 @@ static void call_done(void *arg, mesh_err err, const char *msg, json_t *result)
 	}
 	/* A service may set the status and headers through "_http"; the
 	 * rest of its reply is the body. */
-	json_t *body = json_deep_copy(result);
-	json_t *http = json_object_get(body, "_http");
+	json_t *http = json_object_get(result, "_http");
+	/* Only a reply with "_http" needs its own (shallow) copy. */
+	json_t *body =
+	    json_is_object(http) ? json_copy(result) : json_incref(result);
 	if (json_is_object(http)) {
 		json_int_t s =
 		    json_integer_value(json_object_get(http, "status"));

@@ -243,7 +243,9 @@ void child_schedule_restart(child *c)
 		return;
 	c->state = CHILD_RESTARTING;
 	timer_in(c->restart_timer, c->backoff_ms);
-	c->backoff_ms = c->backoff_ms * 2 > SUPERVISE_BACKOFF_MAX_MS
+	c->backoff_ms = c->backoff_ms < SUPERVISE_BACKOFF_MIN_MS
+	                    ? SUPERVISE_BACKOFF_MIN_MS
+	                : c->backoff_ms * 2 > SUPERVISE_BACKOFF_MAX_MS
 	                    ? SUPERVISE_BACKOFF_MAX_MS
 	                    : c->backoff_ms * 2;
 }
@@ -279,6 +281,10 @@ static void child_crashed(child *c, int wstatus)
 		       c->name, why);
 		return;
 	}
+	/* A service that ran and then died comes back at once: callers are
+	 * waiting. Only a crash loop backs off. */
+	if (!was_starting && c->backoff_ms == SUPERVISE_BACKOFF_MIN_MS)
+		c->backoff_ms = 0;
 	int64_t delay = c->backoff_ms;
 	child_schedule_restart(c);
 	printf("%s %-16s %s; restarting in %lld ms\n",
