@@ -210,6 +210,32 @@ conn *conn_connect(struct event_base *base, const struct sockaddr *sa,
 	return c;
 }
 
+/*
+ * With nothing queued, a frame is written at once: handing it to the
+ * bufferevent would arm the write event and disarm it after (two epoll_ctl
+ * per frame, each side of each call). Only what the socket did not take is
+ * queued, so frames still leave in order.
+ */
+static int conn_send_direct(conn *c, struct evbuffer *out, const frame *f,
+                            size_t need)
+{
+	uint8_t buf[CONN_DIRECT_MAX];
+	ssize_t n;
+
+	if (frame_encode(f, buf, need) != need)
+		return -1;
+	do
+		n = send(bufferevent_getfd(c->bev), buf, need, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)need)
+		return 0;
+	/* EAGAIN, a short write, or an error the bufferevent will meet and
+	 * report on its own write: it gets the rest. */
+	if (n < 0)
+		n = 0;
+	return evbuffer_add(out, buf + n, need - (size_t)n);
+}
+
 int conn_send(conn *c, const frame *f)
 {
 	struct evbuffer *out;
@@ -227,6 +253,8 @@ int conn_send(conn *c, const frame *f)
 		conn_fail(c, "peer is not reading (output buffer full)");
 		return -1;
 	}
+	if (c->open && evbuffer_get_length(out) == 0 && need <= CONN_DIRECT_MAX)
+		return conn_send_direct(c, out, f, need);
 	/* Encode straight into the output buffer: no copy per frame. */
 	if (evbuffer_reserve_space(out, (ev_ssize_t)need, &vec, 1) < 1)
 		return -1;

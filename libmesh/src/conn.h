@@ -19,6 +19,9 @@ typedef struct conn conn;
 /* Bytes queued for a peer that does not read, at most; past it the
  * connection is closed rather than let one slow reader take the memory. */
 #define CONN_MAX_OUTPUT (16u * 1024u * 1024u)
+/* Frames up to this size are written at once when nothing is queued (on
+ * the stack: larger ones take the buffered path). */
+#define CONN_DIRECT_MAX 8192u
 
 typedef struct conn_handlers {
 	/* A decoded frame; f and its strings are valid only during the call.
