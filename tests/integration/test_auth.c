@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "mesh_sync.h"
 #include "proc.h"
 #include "redis_server.h"
@@ -43,18 +44,10 @@ static pid_t start_auth(const char *const *env, const char *log)
 
 static void setup(void)
 {
-	char manifest[1024], cwd[800];
 	static const char *const env[] = {"ADMIN_API_KEY=" ADMIN_KEY, NULL};
 
-	snprintf(dir, sizeof dir, "/tmp/authtest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest, "%s/proto/mesh.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
+	snprintf(dir, sizeof dir, "%s", fixture_start("proto/mesh.json"));
+	rs = fixture_redis();
 	/* Debug lines too must be free of secrets. */
 	setenv("LOG_LEVEL", "debug", 1);
 	unsetenv("ADMIN_API_KEY");
@@ -65,19 +58,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	mesh_sync_shutdown();
 	int rc = auth_pid > 0 ? proc_stop(auth_pid, 5000) : 0;
-	redis_server_free(rs);
+	fixture_finish();
 	ck_assert_int_eq(rc, 0);
-	if (getenv("MESH_TEST_KEEP")) {
-		fprintf(stderr, "kept %s\n", dir);
-		return;
-	}
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* ---- helpers ------------------------------------------------------------ */

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "http_get.h"
 #include "proc.h"
 #include "redis_server.h"
@@ -92,39 +93,22 @@ static void start_gateway(const char *const *extra)
 
 static void setup(void)
 {
-	char manifest[1024], cwd[800], sock[128], log[128];
-
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof dir, "/tmp/edgetest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest,
-	         "%s/tests/integration/gateway.test.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
-	snprintf(log, sizeof log, "%s/echo.log", dir);
-	echo_pid = proc_start(proc_daemon_path("echo"), NULL, log);
-	snprintf(sock, sizeof sock, "%s/sock/echo.sock", dir);
-	ck_assert_int_eq(proc_wait_socket(sock, 5000), 0);
+	snprintf(dir, sizeof dir, "%s",
+	         fixture_start("tests/integration/gateway.test.json"));
+	rs = fixture_redis();
+	echo_pid = fixture_daemon(proc_daemon_path("echo"), "echo", NULL);
 	gw_pid = 0;
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	/* A clean exit (0) also means no leak under ASan. */
 	int gw_rc = gw_pid > 0 ? proc_stop(gw_pid, 5000) : 0;
 	int echo_rc = echo_pid > 0 ? proc_stop(echo_pid, 5000) : 0;
-	redis_server_free(rs);
+	fixture_finish();
 	ck_assert_int_eq(gw_rc, 0);
 	ck_assert_int_eq(echo_rc, 0);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* The gateway and the daemon behind it still serve. */

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "http_get.h"
 #include "proc.h"
 #include "redis_server.h"
@@ -20,19 +21,6 @@ static char dir[64], base_url[64];
 static redis_server *rs;
 static pid_t echo_pid, gw_pid;
 static int port;
-
-static int free_port(void)
-{
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t len = sizeof sin;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(s, (struct sockaddr *)&sin, sizeof sin);
-	getsockname(s, (struct sockaddr *)&sin, &len);
-	close(s);
-	return ntohs(sin.sin_port);
-}
 
 static int wait_http(int timeout_ms)
 {
@@ -53,26 +41,15 @@ static int wait_http(int timeout_ms)
 
 static void setup(void)
 {
-	char manifest[1024], cwd[800], port_env[32], sock[128];
+	char port_env[32], log[128];
 
-	snprintf(dir, sizeof dir, "/tmp/gwtest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest,
-	         "%s/tests/integration/gateway.test.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
-	port = free_port();
+	snprintf(dir, sizeof dir, "%s",
+	         fixture_start("tests/integration/gateway.test.json"));
+	rs = fixture_redis();
+	port = fixture_free_port();
 	snprintf(port_env, sizeof port_env, "PORT=%d", port);
 	snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
-	char log[128];
-	snprintf(log, sizeof log, "%s/echo.log", dir);
-	echo_pid = proc_start(proc_daemon_path("echo"), NULL, log);
-	snprintf(sock, sizeof sock, "%s/sock/echo.sock", dir);
-	ck_assert_int_eq(proc_wait_socket(sock, 15000), 0);
+	echo_pid = fixture_daemon(proc_daemon_path("echo"), "echo", NULL);
 	const char *env[] = {port_env, "BIND_ADDR=127.0.0.1",
 	                     "GATEWAY_CLIENT_TIMEOUT_S=1",
 	                     "GATEWAY_HEADER_TIMEOUT_S=1", NULL};
@@ -83,17 +60,12 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	/* A clean exit (0) also means no leak under ASan. */
 	int gw_pid_rc = gw_pid > 0 ? proc_stop(gw_pid, 5000) : 0;
 	int echo_pid_rc = echo_pid > 0 ? proc_stop(echo_pid, 5000) : 0;
-	redis_server_free(rs);
+	fixture_finish();
 	ck_assert_int_eq(gw_pid_rc, 0);
 	ck_assert_int_eq(echo_pid_rc, 0);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 static http_result req(const char *method, const char *path, const char *body,

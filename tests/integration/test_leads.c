@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "http_get.h"
 #include "mesh_sync.h"
 #include "proc.h"
@@ -24,30 +25,13 @@ static pid_t address_pid, dedupe_pid, leads_pid;
 
 static pid_t start_service(const char *name, const char *const *env)
 {
-	char log[128], sock[128];
-
-	snprintf(log, sizeof log, "%s/%s.log", dir, name);
-	snprintf(sock, sizeof sock, "%s/sock/%s.sock", dir, name);
-	pid_t pid = proc_start(proc_bin_path(name), env, log);
-	ck_assert_int_gt(pid, 0);
-	ck_assert_msg(proc_wait_socket(sock, 15000) == 0, "%s did not start",
-	              name);
-	return pid;
+	return fixture_daemon(proc_bin_path(name), name, env);
 }
 
 static void setup(void)
 {
-	char manifest[1024], cwd[800];
-
-	snprintf(dir, sizeof dir, "/tmp/leadstest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest, "%s/proto/mesh.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
+	snprintf(dir, sizeof dir, "%s", fixture_start("proto/mesh.json"));
+	rs = fixture_redis();
 	setenv("LOG_LEVEL", "debug", 1);
 	address_pid = start_service("address", NULL);
 	dedupe_pid = start_service("dedupe", NULL);
@@ -57,20 +41,11 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	mesh_sync_shutdown();
 	proc_stop(leads_pid, 5000);
 	proc_stop(dedupe_pid, 5000);
 	proc_stop(address_pid, 5000);
-	redis_server_free(rs);
-	if (getenv("MESH_TEST_KEEP")) {
-		fprintf(stderr, "kept %s\n", dir);
-		return;
-	}
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	fixture_finish();
 }
 
 static json_t *call_ok(const char *svc, const char *method, json_t *args)

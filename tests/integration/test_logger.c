@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "mesh_sync.h"
 #include "proc.h"
 #include "redis_server.h"
@@ -34,17 +35,8 @@ static pid_t start(const char *name, const char *const *env)
 
 static void setup_with(const char *const *env)
 {
-	char manifest[1024], cwd[800];
-
-	snprintf(dir, sizeof dir, "/tmp/loggertest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest, "%s/proto/mesh.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
+	snprintf(dir, sizeof dir, "%s", fixture_start("proto/mesh.json"));
+	rs = fixture_redis();
 	setenv("LOG_LEVEL", "debug", 1);
 	unsetenv("SLACK_WEBHOOK_URL");
 	logger_pid = start("logger", env);
@@ -67,20 +59,11 @@ static void setup_small(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	mesh_sync_shutdown();
 	if (notify_pid > 0)
 		proc_stop(notify_pid, 5000);
 	proc_stop(logger_pid, 5000);
-	redis_server_free(rs);
-	if (getenv("MESH_TEST_KEEP")) {
-		fprintf(stderr, "kept %s\n", dir);
-		return;
-	}
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	fixture_finish();
 }
 
 static json_t *call(const char *method, json_t *args, mesh_err *err, char *msg,

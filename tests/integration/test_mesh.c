@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "frame.h"
 #include "mesh_sync.h"
 #include "proc.h"
@@ -30,16 +31,7 @@ static pid_t echo_pid, relay_pid;
 static pid_t start_daemon_as(const char *binary, const char *service,
                              const char *const *env)
 {
-	char log[128], sock[128];
-	const char *name = service;
-
-	snprintf(log, sizeof log, "%s/%s.log", dir, name);
-	snprintf(sock, sizeof sock, "%s/sock/%s.sock", dir, name);
-	pid_t pid = proc_start(proc_daemon_path(binary), env, log);
-	ck_assert_int_gt(pid, 0);
-	ck_assert_msg(proc_wait_socket(sock, 15000) == 0, "%s did not start",
-	              name);
-	return pid;
+	return fixture_daemon(proc_daemon_path(binary), service, env);
 }
 
 static pid_t start_daemon(const char *name, const char *const *env)
@@ -49,18 +41,9 @@ static pid_t start_daemon(const char *name, const char *const *env)
 
 static void setup(void)
 {
-	char manifest[1024], cwd[800];
-
-	snprintf(dir, sizeof dir, "/tmp/meshtest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest,
-	         "%s/tests/integration/mesh.test.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
+	snprintf(dir, sizeof dir, "%s",
+	         fixture_start("tests/integration/mesh.test.json"));
+	rs = fixture_redis();
 	setenv("LOG_LEVEL", "debug", 1);
 	snprintf(echo_sock, sizeof echo_sock, "%s/sock/echo.sock", dir);
 	snprintf(relay_sock, sizeof relay_sock, "%s/sock/relay.sock", dir);
@@ -71,22 +54,13 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	mesh_sync_shutdown();
 	/* A clean exit (0) also means no leak under ASan. */
 	int relay_pid_rc = relay_pid > 0 ? proc_stop(relay_pid, 5000) : 0;
 	int echo_pid_rc = echo_pid > 0 ? proc_stop(echo_pid, 5000) : 0;
-	redis_server_free(rs);
+	fixture_finish();
 	ck_assert_int_eq(relay_pid_rc, 0);
 	ck_assert_int_eq(echo_pid_rc, 0);
-	if (getenv("MESH_TEST_KEEP")) {
-		fprintf(stderr, "kept %s\n", dir);
-		return;
-	}
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* Calls and expects success; returns the result (caller frees). */

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "http_get.h"
 #include "mesh_sync.h"
 #include "proc.h"
@@ -24,72 +25,36 @@ static char dir[64], base_url[64];
 static redis_server *rs;
 static pid_t pids[4];
 
-static int free_port(void)
-{
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t len = sizeof sin;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	bind(s, (struct sockaddr *)&sin, sizeof sin);
-	getsockname(s, (struct sockaddr *)&sin, &len);
-	close(s);
-	return ntohs(sin.sin_port);
-}
-
-static pid_t start(const char *path, const char *service,
-                   const char *const *env)
-{
-	char log[128], sock[128];
-
-	snprintf(log, sizeof log, "%s/%s.log", dir, service);
-	snprintf(sock, sizeof sock, "%s/sock/%s.sock", dir, service);
-	pid_t pid = proc_start(path, env, log);
-	ck_assert_msg(proc_wait_socket(sock, 15000) == 0, "%s did not start",
-	              service);
-	return pid;
-}
-
 static void setup(void)
 {
-	char cwd[800], manifest[1024], port_env[32];
+	char port_env[32];
 
-	snprintf(dir, sizeof dir, "/tmp/policytest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest,
-	         "%s/tests/integration/policy.test.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
+	snprintf(dir, sizeof dir, "%s",
+	         fixture_start("tests/integration/policy.test.json"));
+	rs = fixture_redis();
 	setenv("ADMIN_API_KEY", ADMIN_KEY, 1);
-	int port = free_port();
+	int port = fixture_free_port();
 	snprintf(port_env, sizeof port_env, "PORT=%d", port);
 	snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
-	pids[0] = start(proc_bin_path("auth"), "auth", NULL);
-	pids[1] = start(proc_bin_path("rate-limit"), "rate-limit", NULL);
-	pids[2] = start(proc_daemon_path("echo"), "echo", NULL);
+	pids[0] = fixture_daemon(proc_bin_path("auth"), "auth", NULL);
+	pids[1] =
+	    fixture_daemon(proc_bin_path("rate-limit"), "rate-limit", NULL);
+	pids[2] = fixture_daemon(proc_daemon_path("echo"), "echo", NULL);
 	const char *gw_env[] = {port_env, "BIND_ADDR=127.0.0.1",
 	                        "RATE_LIMIT_PER_KEY=5", "RATE_LIMIT_PER_IP=20",
 	                        NULL};
-	pids[3] = start(proc_bin_path("gateway"), "gateway", gw_env);
+	pids[3] = fixture_daemon(proc_bin_path("gateway"), "gateway", gw_env);
 	mesh_sync_init();
 }
 
 static void teardown(void)
 {
-	char cmd[128];
 	int rc[4];
 
 	mesh_sync_shutdown();
 	for (int i = 3; i >= 0; i--)
 		rc[i] = proc_stop(pids[i], 5000);
-	redis_server_free(rs);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	fixture_finish();
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_eq(rc[i], 0);
 }

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "mesh_sync.h"
 #include "proc.h"
 #include "redis_server.h"
@@ -23,17 +24,10 @@ static pid_t rl_pid;
 
 static void setup(void)
 {
-	char manifest[1024], cwd[800], log[128], sock[128];
+	char log[128], sock[128];
 
-	snprintf(dir, sizeof dir, "/tmp/ratetest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest, "%s/proto/mesh.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
+	snprintf(dir, sizeof dir, "%s", fixture_start("proto/mesh.json"));
+	rs = fixture_redis();
 	setenv("LOG_LEVEL", "info", 1);
 	snprintf(log, sizeof log, "%s/rate-limit.log", dir);
 	snprintf(sock, sizeof sock, "%s/sock/rate-limit.sock", dir);
@@ -46,19 +40,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	mesh_sync_shutdown();
 	int rc = rl_pid > 0 ? proc_stop(rl_pid, 5000) : 0;
-	redis_server_free(rs);
+	fixture_finish();
 	ck_assert_int_eq(rc, 0);
-	if (getenv("MESH_TEST_KEEP")) {
-		fprintf(stderr, "kept %s\n", dir);
-		return;
-	}
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* One hit; the reply (caller frees), or NULL with *err set. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "http_fake.h"
 #include "mesh_sync.h"
 #include "proc.h"
@@ -37,19 +38,10 @@ static void start_notify(int with_webhooks)
 
 static void setup(void)
 {
-	char manifest[1024], cwd[800];
-
-	snprintf(dir, sizeof dir, "/tmp/slacktest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
+	snprintf(dir, sizeof dir, "%s", fixture_start("proto/mesh.json"));
+	rs = fixture_redis();
 	fake = http_fake_start();
 	ck_assert_ptr_nonnull(fake);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest, "%s/proto/mesh.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
 	setenv("LOG_LEVEL", "debug", 1);
 	unsetenv("SLACK_WEBHOOK_URL");
 	unsetenv("SLACK_WEBHOOK_URL_OPS");
@@ -68,20 +60,11 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	mesh_sync_shutdown();
 	if (pid > 0)
 		proc_stop(pid, 5000);
 	http_fake_stop(fake);
-	redis_server_free(rs);
-	if (getenv("MESH_TEST_KEEP")) {
-		fprintf(stderr, "kept %s\n", dir);
-		return;
-	}
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	fixture_finish();
 }
 
 /* send {template, data (JSON text), channel?}; the result, or NULL with

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "mesh_sync.h"
 #include "proc.h"
 #include "redis_server.h"
@@ -26,31 +27,13 @@ static pid_t comps_pid, valuation_pid;
 
 static pid_t start_service(const char *name)
 {
-	char log[128], sock[128];
-	pid_t pid;
-
-	snprintf(log, sizeof log, "%s/%s.log", dir, name);
-	snprintf(sock, sizeof sock, "%s/sock/%s.sock", dir, name);
-	pid = proc_start(proc_bin_path(name), NULL, log);
-	ck_assert_int_gt(pid, 0);
-	ck_assert_msg(proc_wait_socket(sock, 15000) == 0, "%s did not start",
-	              name);
-	return pid;
+	return fixture_daemon(proc_bin_path(name), name, NULL);
 }
 
 static void setup(void)
 {
-	char manifest[1024], cwd[800];
-
-	snprintf(dir, sizeof dir, "/tmp/valtest-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	rs = redis_server_start();
-	ck_assert_ptr_nonnull(rs);
-	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	snprintf(manifest, sizeof manifest, "%s/proto/mesh.json", cwd);
-	setenv("MESH_RUN_DIR", dir, 1);
-	setenv("MESH_MANIFEST", manifest, 1);
-	setenv("REDIS_URL", redis_server_url(rs), 1);
+	snprintf(dir, sizeof dir, "%s", fixture_start("proto/mesh.json"));
+	rs = fixture_redis();
 	setenv("LOG_LEVEL", "debug", 1);
 	comps_pid = start_service("comps");
 	valuation_pid = start_service("valuation");
@@ -59,21 +42,12 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	mesh_sync_shutdown();
 	if (valuation_pid > 0)
 		proc_stop(valuation_pid, 5000);
 	if (comps_pid > 0)
 		proc_stop(comps_pid, 5000);
-	redis_server_free(rs);
-	if (getenv("MESH_TEST_KEEP")) {
-		fprintf(stderr, "kept %s\n", dir);
-		return;
-	}
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	fixture_finish();
 }
 
 static json_t *call_ok(const char *svc, const char *method, json_t *args)
