@@ -1,4 +1,5 @@
 #include "redis_proc.h"
+#include "rundir.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -96,25 +97,6 @@ static void redis_proc_connected(void *arg)
 		kv_commandf(rp.k, redis_proc_pong, NULL, "PING");
 }
 
-static int socket_accepts(const char *path)
-{
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int ok;
-
-	if (fd < 0)
-		return 0;
-	if (strlen(path) >= sizeof sun.sun_path) {
-		close(fd);
-		return 0;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	/* A Unix connect never waits: it is accepted or refused at once. */
-	ok = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
-	close(fd);
-	return ok;
-}
-
 static void redis_proc_poll(evutil_socket_t fd, short what, void *arg)
 {
 	struct timeval tv = {0, REDIS_PROC_POLL_MS * 1000};
@@ -140,7 +122,7 @@ static void redis_proc_poll(evutil_socket_t fd, short what, void *arg)
 			evtimer_add(rp.timer, &tv);
 		return;
 	}
-	if (!socket_accepts(rp.sock)) {
+	if (!rundir_socket_answers(rp.sock)) {
 		evtimer_add(rp.timer, &tv);
 		return;
 	}

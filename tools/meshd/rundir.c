@@ -18,7 +18,7 @@ static int make_dir(const char *path, mode_t mode, char *err, size_t err_len)
 	return 0;
 }
 
-static int socket_answers(const char *path)
+int rundir_socket_answers(const char *path)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -61,7 +61,7 @@ int rundir_prepare(const char *run_dir, char *err, size_t err_len)
 	if (make_dir(path, 0750, err, err_len))
 		return -1;
 	snprintf(path, sizeof path, "%s/sock/meshd.sock", run_dir);
-	if (socket_answers(path)) {
+	if (rundir_socket_answers(path)) {
 		snprintf(err, err_len,
 		         "another meshd is running on %s (%s answers)", run_dir,
 		         path);
