@@ -17,32 +17,17 @@
 #include "events.h"
 #include "redis_server.h"
 #include "runtime.h"
+#include "test_loop.h"
 
 static struct event_base *base;
 static redis_server *rs;
 static kv *pub;
 
-#define RUN_UNTIL(cond, ms)                                                    \
-	do {                                                                   \
-		int64_t end_ = runtime_now_ms() + (ms);                        \
-		while (!(cond) && runtime_now_ms() < end_)                     \
-			loop_step();                                           \
-	} while (0)
-
-static void loop_step(void)
-{
-	struct timeval tv = {0, 5000};
-
-	event_base_loopexit(base, &tv);
-	event_base_dispatch(base);
-}
+#define RUN_UNTIL(cond, ms) TEST_LOOP_UNTIL(base, cond, ms)
 
 static void run_for(int64_t ms)
 {
-	int64_t end = runtime_now_ms() + ms;
-
-	while (runtime_now_ms() < end)
-		loop_step();
+	test_loop_run_for(base, ms);
 }
 
 /* ---- What handlers saw -------------------------------------------------- */
