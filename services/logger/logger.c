@@ -339,23 +339,34 @@ static void request_read(void *arg, mesh_err err, const char *msg,
 	free(s);
 }
 
-/* query {service?, level?, request_id?, since_ms?|since?, limit?}: the
- * newest `limit` matching records, oldest first. */
-static void query(mesh_req *req, json_t *args)
+/* A scan for req with its filter read from args; NULL once req has been
+ * failed. */
+static scan *scan_start(mesh_req *req, json_t *args)
 {
 	char err[200];
 	scan *s = calloc(1, sizeof *s);
 
 	if (!s) {
 		mesh_fail(req, MESH_EINTERNAL, "out of memory");
-		return;
+		return NULL;
 	}
 	if (logger_filter_parse(args, &s->f, err, sizeof err) != 0) {
 		free(s);
 		mesh_fail(req, MESH_EINVAL, "%s", err);
-		return;
+		return NULL;
 	}
 	s->req = req;
+	return s;
+}
+
+/* query {service?, level?, request_id?, since_ms?|since?, limit?}: the
+ * newest `limit` matching records, oldest first. */
+static void query(mesh_req *req, json_t *args)
+{
+	scan *s = scan_start(req, args);
+
+	if (!s)
+		return;
 	s->found = json_array();
 	if (s->f.request_id[0]) {
 		const char *key = mesh_kv_key("req", s->f.request_id, NULL);
@@ -406,19 +417,10 @@ done:
  * pass next time. Never waits. */
 static void tail(mesh_req *req, json_t *args)
 {
-	char err[200];
-	scan *s = calloc(1, sizeof *s);
+	scan *s = scan_start(req, args);
 
-	if (!s) {
-		mesh_fail(req, MESH_EINTERNAL, "out of memory");
+	if (!s)
 		return;
-	}
-	if (logger_filter_parse(args, &s->f, err, sizeof err) != 0) {
-		free(s);
-		mesh_fail(req, MESH_EINVAL, "%s", err);
-		return;
-	}
-	s->req = req;
 	if (s->f.cursor[0])
 		mesh_kv_commandf(tail_read, s, "XRANGE %s (%s + COUNT %d",
 		                 stream_key(), s->f.cursor, s->f.limit);
