@@ -1,27 +1,53 @@
+/*
+ * conn.c: a framed stream connection on plain libevent events.
+ *
+ * Not a bufferevent: every readable event there costs an ioctl(FIONREAD)
+ * before the read, and every queued write arms and disarms EPOLLOUT. Here a
+ * readable event is one read(2) into a flat buffer that frames are decoded
+ * from in place, and a frame goes out with one send(2) when nothing is
+ * queued; only what the socket does not take waits for EPOLLOUT.
+ */
 #include "conn.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+/* Bytes asked of the kernel per read while no frame is half in: small
+ * calls fit at once, and an idle connection keeps no more than this. */
+#define CONN_READ_CHUNK (16u * 1024u)
+/* Bytes read per read(2) at most, even for the rest of a large frame: a
+ * fast peer cannot make one event run long. */
+#define CONN_READ_MAX (256u * 1024u)
+
 struct conn {
-	struct bufferevent *bev;
-	const conn_handlers *h;
-	void *arg;
-	size_t max_frame;
-	int open;
-	int closing;
-	/* Set while a frame handler runs, so that a close from inside it is
-	 * finished by the read loop instead of freeing under its feet. */
-	int in_read;
+	int fd;
+	struct event *rev, *wev;
 	/* Closing is finished from the loop, never inside a caller's stack;
 	 * an event of our own (not a shared deferral) so that conn_destroy
 	 * can cancel it. */
 	struct event *finish;
+	const conn_handlers *h;
+	void *arg;
+	size_t max_frame;
+
+	uint8_t *in; /* bytes read, not yet a whole frame: in[0..in_len) */
+	size_t in_len, in_cap;
+	struct evbuffer *out;
+
+	int open;
+	int connecting;
+	int closing;
+	/* Set while a frame handler runs, so that a close from inside it is
+	 * finished by the read loop instead of freeing under its feet. */
+	int in_read;
 	int connect_errno;
 	int close_when_flushed;
 	char why[96];
@@ -29,8 +55,13 @@ struct conn {
 
 static void conn_free_now(conn *c)
 {
-	bufferevent_free(c->bev);
+	event_free(c->rev);
+	event_free(c->wev);
 	event_free(c->finish);
+	evbuffer_free(c->out);
+	free(c->in);
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c);
 }
 
@@ -45,11 +76,6 @@ static void conn_finish(evutil_socket_t fd, short what, void *arg)
 	conn_free_now(c);
 }
 
-static void conn_schedule_finish(conn *c)
-{
-	event_active(c->finish, EV_TIMEOUT, 0);
-}
-
 static void conn_fail(conn *c, const char *why)
 {
 	if (c->closing)
@@ -57,36 +83,36 @@ static void conn_fail(conn *c, const char *why)
 	c->closing = 1;
 	c->open = 0;
 	snprintf(c->why, sizeof c->why, "%s", why);
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	event_del(c->rev);
+	event_del(c->wev);
 	if (!c->in_read)
-		conn_schedule_finish(c);
+		event_active(c->finish, EV_TIMEOUT, 0);
 }
 
-static void conn_read_cb(struct bufferevent *bev, void *arg)
+/* ---- Reading ---------------------------------------------------------- */
+
+/* Hands every whole frame in the buffer to the owner, then keeps the rest
+ * at the front. */
+static void conn_deliver(conn *c)
 {
-	conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t at = 0;
 
 	c->in_read = 1;
-	while (!c->closing) {
-		size_t len = evbuffer_get_length(in), total = 0, used = 0;
-		uint8_t prefix[FRAME_PREFIX_LEN];
+	while (!c->closing && c->in_len - at >= FRAME_PREFIX_LEN) {
+		size_t total = 0, used = 0;
 		const char *why = NULL;
 		frame f;
+		frame_status st = frame_peek(c->in + at, c->in_len - at,
+		                             c->max_frame, &total);
 
-		if (len < FRAME_PREFIX_LEN)
-			break;
-		evbuffer_copyout(in, prefix, sizeof prefix);
-		frame_status st =
-		    frame_peek(prefix, sizeof prefix, c->max_frame, &total);
 		if (st != FRAME_OK) {
 			conn_fail(c, frame_status_str(st));
 			break;
 		}
-		if (len < total)
+		if (c->in_len - at < total)
 			break;
-		const uint8_t *buf = evbuffer_pullup(in, (ev_ssize_t)total);
-		st = frame_decode(buf, total, c->max_frame, &f, &used, &why);
+		st = frame_decode(c->in + at, total, c->max_frame, &f, &used,
+		                  &why);
 		if (st != FRAME_OK) {
 			char msg[96];
 			snprintf(msg, sizeof msg, "%s: %s",
@@ -95,20 +121,154 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 			break;
 		}
 		c->h->on_frame(c, &f, c->arg);
-		evbuffer_drain(in, used);
+		at += used;
 	}
 	c->in_read = 0;
-	if (c->closing)
-		conn_schedule_finish(c);
+	if (c->closing) {
+		event_active(c->finish, EV_TIMEOUT, 0);
+		return;
+	}
+	if (at > 0) {
+		c->in_len -= at;
+		memmove(c->in, c->in + at, c->in_len);
+	}
+	/* A large frame's buffer is not kept once it is through. */
+	if (c->in_len == 0 && c->in_cap > CONN_READ_CHUNK) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+	}
 }
 
-static void conn_write_cb(struct bufferevent *bev, void *arg)
+/* How much the next read asks for: the rest of the frame being read when
+ * its header is in (within the limits), else a chunk. */
+static size_t conn_read_want(const conn *c)
+{
+	size_t total = 0;
+
+	if (c->in_len >= FRAME_PREFIX_LEN &&
+	    frame_peek(c->in, c->in_len, c->max_frame, &total) == FRAME_OK &&
+	    total > c->in_len + CONN_READ_CHUNK) {
+		size_t rest = total - c->in_len;
+		return rest < CONN_READ_MAX ? rest : CONN_READ_MAX;
+	}
+	return CONN_READ_CHUNK;
+}
+
+/* One read(2). Returns the bytes read, 0 at end of stream, -1 with errno. */
+static ssize_t conn_read_once(conn *c)
+{
+	size_t want = conn_read_want(c);
+	ssize_t n;
+
+	if (c->in_cap - c->in_len < want) {
+		size_t cap = c->in_len + want;
+		uint8_t *p = realloc(c->in, cap);
+		if (!p) {
+			errno = ENOMEM;
+			return -1;
+		}
+		c->in = p;
+		c->in_cap = cap;
+	}
+	do
+		n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		c->in_len += (size_t)n;
+	return n;
+}
+
+static void conn_read_failed(conn *c, ssize_t n)
+{
+	if (n == 0)
+		conn_fail(c, "closed by peer");
+	else
+		conn_fail(c, strerror(errno));
+}
+
+static void conn_on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	conn *c = arg;
+	ssize_t n;
 
-	(void)bev;
+	(void)fd;
+	(void)what;
 	if (c->closing)
 		return;
+	n = conn_read_once(c);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n > 0) {
+		conn_deliver(c);
+		return;
+	}
+	conn_read_failed(c, n);
+}
+
+/* A write can fail (EPIPE) while the peer's last frames, a GOAWAY among
+ * them, still wait in the socket: read them first, so the owner learns how
+ * the peer left. */
+static void conn_read_last_words(conn *c)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (!c->closing && got < c->max_frame &&
+	       (n = conn_read_once(c)) > 0) {
+		got += (size_t)n;
+		conn_deliver(c);
+	}
+}
+
+/* ---- Writing ---------------------------------------------------------- */
+
+static void conn_connected(conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	c->connecting = 0;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		err = errno;
+	if (err) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "connect: %s", strerror(err));
+		conn_fail(c, msg);
+		return;
+	}
+	c->open = 1;
+	event_add(c->rev, NULL);
+	if (evbuffer_get_length(c->out) == 0)
+		event_del(c->wev);
+	if (c->h->on_connect)
+		c->h->on_connect(c, c->arg);
+}
+
+static void conn_on_writable(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+	int n;
+
+	(void)fd;
+	(void)what;
+	if (c->closing)
+		return;
+	if (c->connecting) {
+		conn_connected(c);
+		return;
+	}
+	n = evbuffer_write(c->out, c->fd);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
+		int e = errno;
+		conn_read_last_words(c);
+		conn_fail(c, strerror(e));
+		return;
+	}
+	if (evbuffer_get_length(c->out) > 0)
+		return;
+	event_del(c->wev);
 	if (c->close_when_flushed) {
 		conn_fail(c, c->why);
 		return;
@@ -117,40 +277,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 		c->h->on_drain(c, c->arg);
 }
 
-static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	conn *c = arg;
-
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED) {
-		c->open = 1;
-		if (c->h->on_connect)
-			c->h->on_connect(c, c->arg);
-		return;
-	}
-	/* A write can fail (EPIPE) while the peer's last frames, a GOAWAY
-	 * among them, still wait in the socket: read them first, so the
-	 * owner learns how the peer left. */
-	if (!c->closing && (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) &&
-	    c->open) {
-		evutil_socket_t fd = bufferevent_getfd(bev);
-		struct evbuffer *in = bufferevent_get_input(bev);
-		/* The socket bufferevent keeps its input's end frozen
-		 * outside its own reads. */
-		evbuffer_unfreeze(in, 0);
-		while (fd >= 0 && evbuffer_get_length(in) < c->max_frame &&
-		       evbuffer_read(in, fd, 65536) > 0)
-			;
-		evbuffer_freeze(in, 0);
-		conn_read_cb(bev, c);
-		if (c->closing)
-			return;
-	}
-	if (what & BEV_EVENT_EOF)
-		conn_fail(c, "closed by peer");
-	else if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		conn_fail(c, errno ? strerror(errno) : "socket error");
-}
+/* ---- Making one ------------------------------------------------------- */
 
 static conn *conn_new(struct event_base *base, int fd, size_t max_frame,
                       const conn_handlers *h, void *arg)
@@ -159,34 +286,43 @@ static conn *conn_new(struct event_base *base, int fd, size_t max_frame,
 
 	if (!c)
 		return NULL;
-	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->fd = fd;
+	c->rev = event_new(base, fd, EV_READ | EV_PERSIST, conn_on_readable, c);
+	c->wev =
+	    event_new(base, fd, EV_WRITE | EV_PERSIST, conn_on_writable, c);
 	c->finish = event_new(base, -1, 0, conn_finish, c);
-	if (!c->bev || !c->finish) {
-		if (c->bev)
-			bufferevent_free(c->bev);
+	c->out = evbuffer_new();
+	if (!c->rev || !c->wev || !c->finish || !c->out) {
+		if (c->rev)
+			event_free(c->rev);
+		if (c->wev)
+			event_free(c->wev);
 		if (c->finish)
 			event_free(c->finish);
+		if (c->out)
+			evbuffer_free(c->out);
 		free(c);
 		return NULL;
 	}
 	c->h = h;
 	c->arg = arg;
 	c->max_frame = max_frame;
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb,
-	                  c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	return c;
 }
 
 conn *conn_accept(struct event_base *base, int fd, size_t max_frame,
                   const conn_handlers *h, void *arg)
 {
+	conn *c;
+
 	evutil_make_socket_nonblocking(fd);
-	conn *c = conn_new(base, fd, max_frame, h, arg);
-	if (c)
-		c->open = 1;
-	else
+	c = conn_new(base, fd, max_frame, h, arg);
+	if (!c) {
 		close(fd);
+		return NULL;
+	}
+	c->open = 1;
+	event_add(c->rev, NULL);
 	return c;
 }
 
@@ -194,30 +330,38 @@ conn *conn_connect(struct event_base *base, const struct sockaddr *sa,
                    socklen_t salen, size_t max_frame, const conn_handlers *h,
                    void *arg)
 {
-	conn *c = conn_new(base, -1, max_frame, h, arg);
+	int fd = socket(sa->sa_family,
+	                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	conn *c;
 
-	if (!c)
+	if (fd < 0)
 		return NULL;
-	/* A refused Unix connect fails inside bufferevent_socket_connect;
-	 * report it through the loop like every other outcome. */
-	if (bufferevent_socket_connect(c->bev, sa, (int)salen) != 0) {
-		c->connect_errno = errno ? errno : ECONNREFUSED;
-		c->closing = 1;
-		snprintf(c->why, sizeof c->why, "connect: %s",
-		         strerror(errno ? errno : ECONNREFUSED));
-		conn_schedule_finish(c);
+	c = conn_new(base, fd, max_frame, h, arg);
+	if (!c) {
+		close(fd);
+		return NULL;
 	}
+	/* A Unix connect succeeds or fails at once; TCP may be in progress.
+	 * Either way the outcome is reported through the loop: writable
+	 * means connected (or SO_ERROR says why not). */
+	if (connect(fd, sa, salen) == 0 || errno == EINPROGRESS ||
+	    errno == EINTR) {
+		c->connecting = 1;
+		event_add(c->wev, NULL);
+		return c;
+	}
+	c->connect_errno = errno;
+	c->closing = 1;
+	snprintf(c->why, sizeof c->why, "connect: %s", strerror(errno));
+	event_active(c->finish, EV_TIMEOUT, 0);
 	return c;
 }
 
 /*
- * With nothing queued, a frame is written at once: handing it to the
- * bufferevent would arm the write event and disarm it after (two epoll_ctl
- * per frame, each side of each call). Only what the socket did not take is
- * queued, so frames still leave in order.
+ * With nothing queued, a frame is written at once; only what the socket did
+ * not take is queued (and EPOLLOUT armed), so frames still leave in order.
  */
-static int conn_send_direct(conn *c, struct evbuffer *out, const frame *f,
-                            size_t need)
+static int conn_send_direct(conn *c, const frame *f, size_t need)
 {
 	uint8_t buf[CONN_DIRECT_MAX];
 	ssize_t n;
@@ -225,22 +369,25 @@ static int conn_send_direct(conn *c, struct evbuffer *out, const frame *f,
 	if (frame_encode(f, buf, need) != need)
 		return -1;
 	do
-		n = send(bufferevent_getfd(c->bev), buf, need, MSG_NOSIGNAL);
+		n = send(c->fd, buf, need, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n == (ssize_t)need)
 		return 0;
-	/* EAGAIN, a short write, or an error the bufferevent will meet and
-	 * report on its own write: it gets the rest. */
+	/* EAGAIN, a short write, or an error the write event will meet
+	 * again and report: it gets the rest. */
 	if (n < 0)
 		n = 0;
-	return evbuffer_add(out, buf + n, need - (size_t)n);
+	if (evbuffer_add(c->out, buf + n, need - (size_t)n) != 0)
+		return -1;
+	event_add(c->wev, NULL);
+	return 0;
 }
 
 int conn_send(conn *c, const frame *f)
 {
-	struct evbuffer *out;
 	struct evbuffer_iovec vec;
 	size_t need = frame_encoded_len(f);
+	size_t queued;
 
 	if (c->closing || c->close_when_flushed)
 		return -1;
@@ -248,20 +395,25 @@ int conn_send(conn *c, const frame *f)
 	 * caller answers with an error instead; the connection is fine. */
 	if (need == 0 || need > c->max_frame)
 		return -2;
-	out = bufferevent_get_output(c->bev);
-	if (evbuffer_get_length(out) + need > CONN_MAX_OUTPUT) {
+	queued = evbuffer_get_length(c->out);
+	if (queued + need > CONN_MAX_OUTPUT) {
 		conn_fail(c, "peer is not reading (output buffer full)");
 		return -1;
 	}
-	if (c->open && evbuffer_get_length(out) == 0 && need <= CONN_DIRECT_MAX)
-		return conn_send_direct(c, out, f, need);
+	if (c->open && queued == 0 && need <= CONN_DIRECT_MAX)
+		return conn_send_direct(c, f, need);
 	/* Encode straight into the output buffer: no copy per frame. */
-	if (evbuffer_reserve_space(out, (ev_ssize_t)need, &vec, 1) < 1)
+	if (evbuffer_reserve_space(c->out, (ev_ssize_t)need, &vec, 1) < 1)
 		return -1;
 	if (vec.iov_len < need || frame_encode(f, vec.iov_base, need) != need)
 		return -1;
 	vec.iov_len = need;
-	return evbuffer_commit_space(out, &vec, 1);
+	if (evbuffer_commit_space(c->out, &vec, 1) != 0)
+		return -1;
+	/* While connecting, the write event is already waiting. */
+	if (c->open)
+		event_add(c->wev, NULL);
+	return 0;
 }
 
 void conn_close(conn *c, const char *why)
@@ -274,7 +426,7 @@ void conn_close_flushed(conn *c, const char *why)
 	if (c->closing || c->close_when_flushed)
 		return;
 	snprintf(c->why, sizeof c->why, "%s", why);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (evbuffer_get_length(c->out) == 0 && !c->connecting)
 		conn_fail(c, why);
 	else
 		c->close_when_flushed = 1;
@@ -292,7 +444,7 @@ void conn_destroy(conn *c)
 
 size_t conn_pending_output(const conn *c)
 {
-	return evbuffer_get_length(bufferevent_get_output(c->bev));
+	return evbuffer_get_length(c->out);
 }
 
 int conn_is_open(const conn *c)
