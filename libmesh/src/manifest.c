@@ -33,7 +33,7 @@
  *       "service": "leads-intake", "call": "get",     a declared method
  *       "auth": "key",                                public | key | admin
  *       "scopes": ["leads:read"],                     only with auth "key"
- *       "cors": false, "raw_body": false
+ *       "cors": false, "raw_body": false, "rate_limit": true
  *     }]
  *   }
  *
@@ -681,9 +681,9 @@ static int build_services(loader *L, manifest *m, json_t *v)
 
 /* ---- Routes ----------------------------------------------------------- */
 
-static const char *const route_keys[] = {"method", "path",     "service",
-                                         "call",   "auth",     "scopes",
-                                         "cors",   "raw_body", NULL};
+static const char *const route_keys[] = {
+    "method", "path", "service",  "call",       "auth",
+    "scopes", "cors", "raw_body", "rate_limit", NULL};
 static const char *const http_methods[] = {"GET",   "POST",   "PUT",
                                            "PATCH", "DELETE", NULL};
 
@@ -817,6 +817,7 @@ static int build_route(loader *L, const manifest *m, size_t idx, json_t *v,
 
 	place_fmt(where, "routes[%zu]", idx);
 	r->auth = MANIFEST_AUTH_KEY;
+	r->rate_limit = 1;
 	if (!json_is_object(v))
 		return fail(L, where, "expected an object, got %s",
 		            json_type_name(v));
@@ -895,6 +896,10 @@ static int build_route(loader *L, const manifest *m, size_t idx, json_t *v,
 	f = json_object_get(v, "raw_body");
 	place_fmt(field, "%s.raw_body", where);
 	if (f && get_bool(L, field, f, &r->raw_body))
+		return -1;
+	f = json_object_get(v, "rate_limit");
+	place_fmt(field, "%s.rate_limit", where);
+	if (f && get_bool(L, field, f, &r->rate_limit))
 		return -1;
 
 	for (i = 0; i < idx; i++) {

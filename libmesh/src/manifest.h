@@ -75,6 +75,10 @@ typedef struct manifest_route {
 	size_t n_scopes;
 	int raw_body; /* pass the body through unparsed */
 	int cors;     /* answer CORS for browsers on customer sites */
+	/* Counted against the caller's rate limit (default). Off for routes
+	 * whose callers are limited elsewhere or must never be refused for
+	 * volume, e.g. a load balancer's probe. */
+	int rate_limit;
 } manifest_route;
 
 typedef struct manifest {

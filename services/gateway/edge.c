@@ -262,6 +262,11 @@ static void rate_limited(void *arg, mesh_err err, const char *msg,
 static void edge_rate_limit(edge *e)
 {
 	char bucket[200];
+
+	if (!e->route->rate_limit) {
+		edge_dispatch(e);
+		return;
+	}
 	mesh_call_opts opts = {.request_id = e->request_id,
 	                       .traceparent = e->traceparent,
 	                       .timeout_ms = EDGE_POLICY_TIMEOUT_MS};

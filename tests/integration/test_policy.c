@@ -218,6 +218,24 @@ START_TEST(rate_limit_holds_under_concurrent_clients)
 }
 END_TEST
 
+/* A route with "rate_limit": false is never counted nor refused for
+ * volume, and does not use up the address's budget on other routes. */
+START_TEST(route_without_rate_limit_is_never_refused)
+{
+	http_result r;
+
+	for (int i = 0; i < 30; i++) {
+		ck_assert_int_eq(status_of("POST", "/probe/echo", NULL, &r),
+		                 200);
+		ck_assert_ptr_null(http_header(&r, "X-RateLimit-Limit"));
+		http_result_free(&r);
+	}
+	ck_assert_int_eq(status_of("POST", "/p/echo", NULL, &r), 200);
+	ck_assert_str_eq(http_header(&r, "X-RateLimit-Remaining"), "19");
+	http_result_free(&r);
+}
+END_TEST
+
 static int file_has(const char *path, const char *needle)
 {
 	FILE *f = fopen(path, "r");
@@ -260,6 +278,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, routes_refuse_without_the_right_key);
+	tcase_add_test(tc, route_without_rate_limit_is_never_refused);
 	tcase_add_test(tc, revoked_key_stops_within_five_seconds);
 	tcase_add_test(tc, rate_limit_per_key_with_headers);
 	tcase_add_test(tc, rate_limit_holds_under_concurrent_clients);

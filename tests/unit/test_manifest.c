@@ -642,6 +642,10 @@ static const struct {
      "{'version':1,'services':{" SVC_OK "},'routes':[{'method':'GET','path':"
      "'/api/comps','service':'comps','call':'search','raw_body':null}]}",
      "routes[0].raw_body: expected a boolean, got null"},
+    {"rate_limit number",
+     "{'version':1,'services':{" SVC_OK "},'routes':[{'method':'GET','path':"
+     "'/api/comps','service':'comps','call':'search','rate_limit':0}]}",
+     "routes[0].rate_limit: expected a boolean, got an integer"},
     {"route not object",
      "{'version':1,'services':{" SVC_OK "},'routes':['GET /api/comps']}",
      "routes[0]: expected an object, got a string"},
@@ -947,7 +951,7 @@ START_TEST(builds_fields_and_defaults)
 	    "'auth','call':'create','scopes':['keys:write']},"
 	    "{'method':'POST','path':'/api/"
 	    "in','service':'auth','call':'create',"
-	    "'auth':'public','cors':true,'raw_body':true},"
+	    "'auth':'public','cors':true,'raw_body':true,'rate_limit':false},"
 	    "{'method':'GET','path':'/api/keys/:id/x','service':'auth','call':"
 	    "'verify','auth':'admin'},"
 	    "{'method':'POST','path':'/api/keys/all/x','service':'auth','call':"
@@ -983,7 +987,9 @@ START_TEST(builds_fields_and_defaults)
 	ck_assert_str_eq(r->scopes[0], "keys:write");
 	ck_assert_int_eq(r->cors, 0);
 	ck_assert_int_eq(r->raw_body, 0);
+	ck_assert_int_eq(r->rate_limit, 1);
 	ck_assert_int_eq(m->routes[1].auth, MANIFEST_AUTH_PUBLIC);
+	ck_assert_int_eq(m->routes[1].rate_limit, 0);
 	ck_assert_int_eq(m->routes[1].cors, 1);
 	ck_assert_int_eq(m->routes[1].raw_body, 1);
 	/* Same path, other method; a literal where another has a parameter:
