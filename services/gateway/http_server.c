@@ -255,21 +255,48 @@ static void conn_process(http_conn *c)
 		conn_close(c);
 }
 
+static void write_cb(struct bufferevent *bev, void *arg);
+
+/* With nothing queued the response is sent at once: queueing it would arm
+ * the write event and disarm it after (two epoll_ctl per request). Returns
+ * the bytes the socket took; an error is left for the bufferevent to meet
+ * on its own write of the rest. */
+static size_t conn_send_now(http_conn *c, const char *data, size_t len)
+{
+	ssize_t n;
+
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return 0;
+	do
+		n = send(bufferevent_getfd(c->bev), data, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? (size_t)n : 0;
+}
+
 void http_conn_write(http_conn *c, const char *data, size_t len)
 {
+	size_t sent;
+
 	if (!c->bev) { /* the client left while we worked */
 		conn_free(c);
 		return;
 	}
-	evbuffer_add(bufferevent_get_output(c->bev), data, len);
+	sent = conn_send_now(c, data, len);
+	if (sent < len)
+		evbuffer_add(bufferevent_get_output(c->bev), data + sent,
+		             len - sent);
 	http_request_reset(&c->req);
 	if (c->must_close) {
 		if (!c->eof) /* what the client still sends is discarded */
 			bufferevent_enable(c->bev, EV_READ);
 		conn_phase(c, HTTP_PHASE_FLUSHING);
+		if (sent == len) /* as when a queued answer drains */
+			write_cb(c->bev, c);
 		return;
 	}
 	conn_phase(c, HTTP_PHASE_IDLE);
+	if (sent == len)
+		conn_unhold(c); /* everything answered has gone out */
 	conn_process(c);
 }
 
