@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "copy.h"
 #include "frame.h"
 #include "runtime.h"
 #include "trace.h"
@@ -577,14 +578,14 @@ void client_call(const char *service, const char *method, json_t *args,
 		return;
 	}
 	c->p = p;
-	snprintf(c->method, sizeof c->method, "%s", method);
-	snprintf(c->request_id, sizeof c->request_id, "%s",
-	         request_id ? request_id : "");
-	if (!trace_request_id_valid(c->request_id, strlen(c->request_id)))
+	copy_bounded(c->method, sizeof c->method, method);
+	size_t rid_len = copy_bounded(c->request_id, sizeof c->request_id,
+	                              request_id ? request_id : "");
+	if (!trace_request_id_valid(c->request_id, rid_len))
 		trace_new_request_id(c->request_id);
 	if (traceparent && trace_parent_valid(traceparent, strlen(traceparent)))
-		snprintf(c->traceparent, sizeof c->traceparent, "%s",
-		         traceparent);
+		copy_bounded(c->traceparent, sizeof c->traceparent,
+		             traceparent);
 	else
 		trace_child(NULL, 0, c->traceparent);
 	c->payload = payload;
