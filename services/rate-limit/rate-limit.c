@@ -19,6 +19,8 @@
 #define SHA1_LEN 20
 
 static char script_sha[2 * SHA1_LEN + 1];
+/* RATE_BUCKETS as the script's argument, written once. */
+static char buckets_arg[12];
 
 typedef struct hit_op {
 	mesh_req *req;
@@ -36,6 +38,7 @@ static void hit_counted(void *arg, mesh_err err, const char *msg,
 {
 	hit_op *op = arg;
 	json_t *reply;
+	int healed = 0;
 
 	if (err != MESH_OK && !op->evaled && strncmp(msg, "NOSCRIPT", 8) == 0) {
 		op->evaled = 1;
@@ -50,7 +53,13 @@ static void hit_counted(void *arg, mesh_err err, const char *msg,
 		free(op);
 		return;
 	}
-	reply = rate_hit_reply(&op->a, result);
+	reply = rate_hit_reply(&op->a, result, &healed);
+	if (reply && healed)
+		mesh_log(
+		    op->req, MESH_LOG_WARN, NULL,
+		    "hit: %s: the bucket hash was rebuilt (an older layout "
+		    "or damaged fields)",
+		    op->a.key);
 	if (!reply) {
 		mesh_log(op->req, MESH_LOG_ERROR, NULL,
 		         "hit: the script answered an unexpected shape");
@@ -65,17 +74,15 @@ static void hit_counted(void *arg, mesh_err err, const char *msg,
 
 static void hit_run(hit_op *op)
 {
-	char buckets[12];
 	const char *argv[7];
 
-	snprintf(buckets, sizeof buckets, "%d", RATE_BUCKETS);
 	argv[0] = op->evaled ? "EVAL" : "EVALSHA";
 	argv[1] = op->evaled ? hit_script : script_sha;
 	argv[2] = "1";
 	argv[3] = op->rkey;
 	argv[4] = op->limit_s;
 	argv[5] = op->window_ms_s;
-	argv[6] = buckets;
+	argv[6] = buckets_arg;
 	mesh_kv_command(hit_counted, op, 7, argv, NULL);
 }
 
@@ -113,7 +120,7 @@ static void rate_hit(mesh_req *req, json_t *args)
 	hit_run(op);
 }
 
-/* The script's SHA-1, as EVALSHA names it. */
+/* The script's SHA-1, as EVALSHA names it, and its constant argument. */
 static int rate_init(void)
 {
 	unsigned char md[SHA1_LEN];
@@ -128,6 +135,7 @@ static int rate_init(void)
 	}
 	for (size_t i = 0; i < SHA1_LEN; i++)
 		snprintf(script_sha + 2 * i, 3, "%02x", md[i]);
+	snprintf(buckets_arg, sizeof buckets_arg, "%d", RATE_BUCKETS);
 	return 0;
 }
 
