@@ -18,6 +18,10 @@
 
 #define SHA1_LEN 20
 
+/* The Redis key: "rate-limit:w:<window_s>:<key>", the key at most
+ * RATE_KEY_MAX bytes. */
+#define RKEY_MAX (sizeof "rate-limit:w::" + RATE_DECIMAL_MAX + RATE_KEY_MAX)
+
 static char script_sha[2 * SHA1_LEN + 1];
 /* RATE_BUCKETS as the script's argument, written once. */
 static char buckets_arg[12];
@@ -26,9 +30,9 @@ typedef struct hit_op {
 	mesh_req *req;
 	rate_hit_args a;
 	int evaled; /* the EVAL fallback has been tried */
-	char rkey[600];
-	char limit_s[24];
-	char window_ms_s[24];
+	char rkey[RKEY_MAX];
+	char limit_s[RATE_DECIMAL_MAX];
+	char window_ms_s[RATE_DECIMAL_MAX];
 } hit_op;
 
 static void hit_run(hit_op *op);
@@ -90,9 +94,10 @@ static void hit_run(hit_op *op)
  * retry_after_s when denied}. */
 static void rate_hit(mesh_req *req, json_t *args)
 {
-	char why[256], window_s[24];
+	char why[256], window_s[RATE_DECIMAL_MAX];
 	const char *rkey;
-	hit_op *op = calloc(1, sizeof *op);
+	size_t len;
+	hit_op *op = malloc(sizeof *op);
 
 	if (!op) {
 		mesh_fail(req, MESH_EINTERNAL, "out of memory");
@@ -104,19 +109,20 @@ static void rate_hit(mesh_req *req, json_t *args)
 		return;
 	}
 	op->req = req;
+	op->evaled = 0;
 	/* The window is part of the name: a key hit with two windows is two
 	 * independent limits, never one hash read with the wrong width. */
-	snprintf(window_s, sizeof window_s, "%lld", op->a.window_s);
+	rate_decimal(op->a.window_s, window_s);
 	rkey = mesh_kv_key("w", window_s, op->a.key);
-	if (!rkey) {
+	len = rkey ? strlen(rkey) : 0;
+	if (!rkey || len >= sizeof op->rkey) {
 		free(op);
 		mesh_fail(req, MESH_EINVAL, "key: too long");
 		return;
 	}
-	snprintf(op->rkey, sizeof op->rkey, "%s", rkey);
-	snprintf(op->limit_s, sizeof op->limit_s, "%lld", op->a.limit);
-	snprintf(op->window_ms_s, sizeof op->window_ms_s, "%lld",
-	         op->a.window_s * 1000);
+	memcpy(op->rkey, rkey, len + 1);
+	rate_decimal(op->a.limit, op->limit_s);
+	rate_decimal(op->a.window_s * 1000, op->window_ms_s);
 	hit_run(op);
 }
 

@@ -49,6 +49,26 @@ int rate_hit_parse(const json_t *args, rate_hit_args *out, char *why,
 	return 0;
 }
 
+size_t rate_decimal(long long v, char *out)
+{
+	char digits[RATE_DECIMAL_MAX];
+	/* Through unsigned: -LLONG_MIN does not fit in a long long. */
+	unsigned long long u =
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n = 0, len = 0;
+
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = digits[--n];
+	out[len] = '\0';
+	return len;
+}
+
 long long rate_bucket_ms(long long window_s)
 {
 	return (window_s * 1000 + RATE_BUCKETS - 1) / RATE_BUCKETS;

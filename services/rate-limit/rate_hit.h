@@ -47,6 +47,14 @@ typedef struct rate_hit_args {
 int rate_hit_parse(const json_t *args, rate_hit_args *out, char *why,
                    size_t why_len);
 
+/* Room for any long long in decimal, sign and NUL included. */
+#define RATE_DECIMAL_MAX 21
+
+/* Writes v in decimal to out (RATE_DECIMAL_MAX bytes at least) and returns
+ * its length. The script's arguments are built per hit; snprintf's format
+ * parsing cost more than the rest of the handler. */
+size_t rate_decimal(long long v, char *out);
+
 /* A bucket's width in ms: ceil(window / RATE_BUCKETS), as the script
  * computes it. */
 long long rate_bucket_ms(long long window_s);

@@ -3,6 +3,7 @@
  * the reply built from the script's result.
  */
 #include <check.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,33 @@ START_TEST(bucket_widths)
 	ck_assert_int_eq(rate_bucket_ms(60), 1000);
 	ck_assert_int_eq(rate_bucket_ms(86400), 1440000);
 	ck_assert_int_eq(rate_hold_max_ms(60), 61000);
+}
+END_TEST
+
+START_TEST(decimal)
+{
+	static const struct {
+		long long v;
+		const char *s;
+	} cases[] = {
+	    {0, "0"},
+	    {7, "7"},
+	    {10, "10"},
+	    {RATE_LIMIT_MAX, "1000000"},
+	    {RATE_WINDOW_MAX_S * 1000LL, "86400000"},
+	    {-45, "-45"},
+	    {LLONG_MAX, "9223372036854775807"},
+	    {LLONG_MIN, "-9223372036854775808"},
+	};
+	char out[RATE_DECIMAL_MAX];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_uint_eq(rate_decimal(cases[i].v, out),
+		                  strlen(cases[i].s));
+		ck_assert_str_eq(out, cases[i].s);
+	}
+	/* The longest fills the buffer exactly. */
+	ck_assert_uint_eq(strlen("-9223372036854775808") + 1, RATE_DECIMAL_MAX);
 }
 END_TEST
 
@@ -241,6 +269,7 @@ static Suite *rate_hit_suite(void)
 	tcase_add_test(tc, parse_bounds);
 	tcase_add_test(tc, parse_key);
 	tcase_add_test(tc, bucket_widths);
+	tcase_add_test(tc, decimal);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reply");
 	tcase_add_test(tc, reply_allowed);
