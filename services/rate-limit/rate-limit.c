@@ -18,15 +18,21 @@
 
 #define SHA1_LEN 20
 
+/* The Redis key: "rate-limit:w:<window_s>:<key>", the key at most
+ * RATE_KEY_MAX bytes. */
+#define RKEY_MAX (sizeof "rate-limit:w::" + RATE_DECIMAL_MAX + RATE_KEY_MAX)
+
 static char script_sha[2 * SHA1_LEN + 1];
+/* RATE_BUCKETS as the script's argument, written once. */
+static char buckets_arg[12];
 
 typedef struct hit_op {
 	mesh_req *req;
 	rate_hit_args a;
 	int evaled; /* the EVAL fallback has been tried */
-	char rkey[600];
-	char limit_s[24];
-	char window_ms_s[24];
+	char rkey[RKEY_MAX];
+	char limit_s[RATE_DECIMAL_MAX];
+	char window_ms_s[RATE_DECIMAL_MAX];
 } hit_op;
 
 static void hit_run(hit_op *op);
@@ -36,6 +42,7 @@ static void hit_counted(void *arg, mesh_err err, const char *msg,
 {
 	hit_op *op = arg;
 	json_t *reply;
+	int healed = 0;
 
 	if (err != MESH_OK && !op->evaled && strncmp(msg, "NOSCRIPT", 8) == 0) {
 		op->evaled = 1;
@@ -50,7 +57,13 @@ static void hit_counted(void *arg, mesh_err err, const char *msg,
 		free(op);
 		return;
 	}
-	reply = rate_hit_reply(&op->a, result);
+	reply = rate_hit_reply(&op->a, result, &healed);
+	if (reply && healed)
+		mesh_log(
+		    op->req, MESH_LOG_WARN, NULL,
+		    "hit: %s: the bucket hash was rebuilt (an older layout "
+		    "or damaged fields)",
+		    op->a.key);
 	if (!reply) {
 		mesh_log(op->req, MESH_LOG_ERROR, NULL,
 		         "hit: the script answered an unexpected shape");
@@ -65,17 +78,15 @@ static void hit_counted(void *arg, mesh_err err, const char *msg,
 
 static void hit_run(hit_op *op)
 {
-	char buckets[12];
 	const char *argv[7];
 
-	snprintf(buckets, sizeof buckets, "%d", RATE_BUCKETS);
 	argv[0] = op->evaled ? "EVAL" : "EVALSHA";
 	argv[1] = op->evaled ? hit_script : script_sha;
 	argv[2] = "1";
 	argv[3] = op->rkey;
 	argv[4] = op->limit_s;
 	argv[5] = op->window_ms_s;
-	argv[6] = buckets;
+	argv[6] = buckets_arg;
 	mesh_kv_command(hit_counted, op, 7, argv, NULL);
 }
 
@@ -83,9 +94,10 @@ static void hit_run(hit_op *op)
  * retry_after_s when denied}. */
 static void rate_hit(mesh_req *req, json_t *args)
 {
-	char why[256], window_s[24];
+	char why[256], window_s[RATE_DECIMAL_MAX];
 	const char *rkey;
-	hit_op *op = calloc(1, sizeof *op);
+	size_t len;
+	hit_op *op = malloc(sizeof *op);
 
 	if (!op) {
 		mesh_fail(req, MESH_EINTERNAL, "out of memory");
@@ -97,23 +109,24 @@ static void rate_hit(mesh_req *req, json_t *args)
 		return;
 	}
 	op->req = req;
+	op->evaled = 0;
 	/* The window is part of the name: a key hit with two windows is two
 	 * independent limits, never one hash read with the wrong width. */
-	snprintf(window_s, sizeof window_s, "%lld", op->a.window_s);
+	rate_decimal(op->a.window_s, window_s);
 	rkey = mesh_kv_key("w", window_s, op->a.key);
-	if (!rkey) {
+	len = rkey ? strlen(rkey) : 0;
+	if (!rkey || len >= sizeof op->rkey) {
 		free(op);
 		mesh_fail(req, MESH_EINVAL, "key: too long");
 		return;
 	}
-	snprintf(op->rkey, sizeof op->rkey, "%s", rkey);
-	snprintf(op->limit_s, sizeof op->limit_s, "%lld", op->a.limit);
-	snprintf(op->window_ms_s, sizeof op->window_ms_s, "%lld",
-	         op->a.window_s * 1000);
+	memcpy(op->rkey, rkey, len + 1);
+	rate_decimal(op->a.limit, op->limit_s);
+	rate_decimal(op->a.window_s * 1000, op->window_ms_s);
 	hit_run(op);
 }
 
-/* The script's SHA-1, as EVALSHA names it. */
+/* The script's SHA-1, as EVALSHA names it, and its constant argument. */
 static int rate_init(void)
 {
 	unsigned char md[SHA1_LEN];
@@ -128,6 +141,7 @@ static int rate_init(void)
 	}
 	for (size_t i = 0; i < SHA1_LEN; i++)
 		snprintf(script_sha + 2 * i, 3, "%02x", md[i]);
+	snprintf(buckets_arg, sizeof buckets_arg, "%d", RATE_BUCKETS);
 	return 0;
 }
 

@@ -49,6 +49,26 @@ int rate_hit_parse(const json_t *args, rate_hit_args *out, char *why,
 	return 0;
 }
 
+size_t rate_decimal(long long v, char *out)
+{
+	char digits[RATE_DECIMAL_MAX];
+	/* Through unsigned: -LLONG_MIN does not fit in a long long. */
+	unsigned long long u =
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n = 0, len = 0;
+
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = digits[--n];
+	out[len] = '\0';
+	return len;
+}
+
 long long rate_bucket_ms(long long window_s)
 {
 	return (window_s * 1000 + RATE_BUCKETS - 1) / RATE_BUCKETS;
@@ -59,19 +79,23 @@ long long rate_hold_max_ms(long long window_s)
 	return window_s * 1000 + rate_bucket_ms(window_s);
 }
 
-json_t *rate_hit_reply(const rate_hit_args *a, const json_t *result)
+json_t *rate_hit_reply(const rate_hit_args *a, const json_t *result,
+                       int *healed)
 {
 	const json_t *allowed_j = json_array_get(result, 0);
 	const json_t *count_j = json_array_get(result, 1);
 	const json_t *reset_j = json_array_get(result, 2);
+	const json_t *healed_j = json_array_get(result, 3);
 	long long count, reset_ms, reset_s, remaining;
 	int allowed;
 	json_t *out;
 
-	if (json_array_size(result) != 3 || !json_is_integer(allowed_j) ||
-	    !json_is_integer(count_j) || !json_is_integer(reset_j))
+	if (json_array_size(result) != 4 || !json_is_integer(allowed_j) ||
+	    !json_is_integer(count_j) || !json_is_integer(reset_j) ||
+	    !json_is_integer(healed_j))
 		return NULL;
 	allowed = json_integer_value(allowed_j) == 1;
+	*healed = json_integer_value(healed_j) == 1;
 	count = json_integer_value(count_j);
 	reset_ms = json_integer_value(reset_j);
 	/* Redis's clock stepping back can stretch a reset; never promise
@@ -86,12 +110,19 @@ json_t *rate_hit_reply(const rate_hit_args *a, const json_t *result)
 	remaining = a->limit - count;
 	if (remaining < 0)
 		remaining = 0;
-	out = json_pack("{s:b, s:I, s:I, s:I, s:I}", "allowed", allowed,
-	                "limit", (json_int_t)a->limit, "remaining",
-	                (json_int_t)remaining, "reset_s", (json_int_t)reset_s,
-	                "reset_ms", (json_int_t)reset_ms);
-	if (out && !allowed)
-		json_object_set_new(out, "retry_after_s",
-		                    json_integer((json_int_t)reset_s));
+	/* Built field by field: once per gateway request, and json_pack
+	 * would parse its format string every time. */
+	out = json_object();
+	if (!out ||
+	    json_object_set_new(out, "allowed", json_boolean(allowed)) ||
+	    json_object_set_new(out, "limit", json_integer(a->limit)) ||
+	    json_object_set_new(out, "remaining", json_integer(remaining)) ||
+	    json_object_set_new(out, "reset_s", json_integer(reset_s)) ||
+	    json_object_set_new(out, "reset_ms", json_integer(reset_ms)) ||
+	    (!allowed && json_object_set_new(out, "retry_after_s",
+	                                     json_integer(reset_s)))) {
+		json_decref(out);
+		return NULL;
+	}
 	return out;
 }

@@ -12,7 +12,9 @@
  * edge as a fixed window allows, and memory stays RATE_BUCKETS fields per
  * key whatever the limit. Denied hits are not counted. Redis's own clock
  * (TIME) is the only clock, and Redis runs one script at a time, so many
- * gateways hitting one key at once still see the limit held exactly.
+ * gateways hitting one key at once still see the limit held exactly. The
+ * hash keeps a running total beside the buckets, so a hit costs the same
+ * whatever the number of live buckets (layout in hit_script.h).
  *
  * Reply: {allowed, limit, remaining, reset_s, reset_ms, retry_after_s (only
  * when denied)}. reset_ms is the time until the oldest counted hit leaves
@@ -45,14 +47,24 @@ typedef struct rate_hit_args {
 int rate_hit_parse(const json_t *args, rate_hit_args *out, char *why,
                    size_t why_len);
 
+/* Room for any long long in decimal, sign and NUL included. */
+#define RATE_DECIMAL_MAX 21
+
+/* Writes v in decimal to out (RATE_DECIMAL_MAX bytes at least) and returns
+ * its length. The script's arguments are built per hit; snprintf's format
+ * parsing cost more than the rest of the handler. */
+size_t rate_decimal(long long v, char *out);
+
 /* A bucket's width in ms: ceil(window / RATE_BUCKETS), as the script
  * computes it. */
 long long rate_bucket_ms(long long window_s);
 /* The longest a counted hit is held: the window plus one bucket. */
 long long rate_hold_max_ms(long long window_s);
 
-/* The reply for the script's result [allowed 0|1, count, reset_ms]; NULL
- * when the result is not that shape. Caller owns the result. */
-json_t *rate_hit_reply(const rate_hit_args *a, const json_t *result);
+/* The reply for the script's result [allowed 0|1, count, reset_ms, healed
+ * 0|1]; *healed is set to the last. NULL when the result is not that
+ * shape. Caller owns the result. */
+json_t *rate_hit_reply(const rate_hit_args *a, const json_t *result,
+                       int *healed);
 
 #endif

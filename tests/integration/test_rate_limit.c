@@ -2,7 +2,8 @@
  * test_rate_limit.c: the real bin/rate-limit against a real redis-server.
  * Exactly `limit` hits pass in a window, the next is denied with a
  * Retry-After, hits pass again once the window has moved; keys and windows
- * are independent; the script survives SCRIPT FLUSH; and several client
+ * are independent; the script survives SCRIPT FLUSH; a hash in the older
+ * layout (or not a hash) is rebuilt, with a warning; and several client
  * processes hammering one key at once (as several gateways would) never get
  * more than the limit through in any window.
  */
@@ -270,6 +271,58 @@ START_TEST(script_reloads_after_a_flush)
 }
 END_TEST
 
+/* Whether the daemon's log holds needle (bounded: the log is small). */
+static int log_has(const char *needle)
+{
+	char path[128], buf[65536];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/rate-limit.log", dir);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+START_TEST(older_and_damaged_hashes_are_rebuilt)
+{
+	const char *k = "rate-limit:w:60:ip:192.0.2.1";
+	redisReply *t = redis_server_cmd(rs, "TIME");
+	long long b;
+	json_t *r;
+
+	ck_assert_ptr_nonnull(t);
+	b = strtoll(t->element[0]->str, NULL, 10); /* 1 s buckets */
+	freeReplyObject(t);
+	/* Plain counts per bucket, as the script wrote them before. */
+	freeReplyObject(
+	    redis_server_cmd(rs, "HSET %s %lld 3 %lld 2", k, b - 2, b - 1));
+	r = hit("ip:192.0.2.1", 10, 60);
+	ck_assert(allowed(r));
+	ck_assert_int_eq(num(r, "remaining"), 10 - 6);
+	json_decref(r);
+	ck_assert_int_eq(redis_server_int(rs, "HLEN %s", k), 4 + 2);
+	/* The running total beside the buckets. */
+	t = redis_server_cmd(rs, "HGET %s total", k);
+	ck_assert_str_eq(t->str, "6");
+	freeReplyObject(t);
+	long long until = proc_now_ms() + 5000;
+	while (!log_has("bucket hash was rebuilt") && proc_now_ms() < until)
+		proc_sleep_ms(10);
+	ck_assert(log_has("bucket hash was rebuilt"));
+
+	/* Not a hash at all: started over, not an error. */
+	freeReplyObject(redis_server_cmd(rs, "SET %s garbage", k));
+	r = hit("ip:192.0.2.1", 10, 60);
+	ck_assert(allowed(r));
+	ck_assert_int_eq(num(r, "remaining"), 9);
+	json_decref(r);
+}
+END_TEST
+
 /* ---- concurrency -------------------------------------------------------- */
 
 #define MAX_ALLOWED_RECORDS 4096
@@ -446,6 +499,7 @@ static Suite *rate_limit_suite(void)
 	tcase_add_test(tc, keys_and_windows_are_independent);
 	tcase_add_test(tc, bad_arguments);
 	tcase_add_test(tc, script_reloads_after_a_flush);
+	tcase_add_test(tc, older_and_damaged_hashes_are_rebuilt);
 	tcase_add_test(tc, concurrent_clients_never_exceed_the_limit);
 	tcase_add_test(tc, concurrent_clients_over_several_windows);
 	suite_add_tcase(s, tc);

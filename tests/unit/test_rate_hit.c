@@ -3,6 +3,7 @@
  * the reply built from the script's result.
  */
 #include <check.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,16 +123,45 @@ START_TEST(bucket_widths)
 }
 END_TEST
 
+START_TEST(decimal)
+{
+	static const struct {
+		long long v;
+		const char *s;
+	} cases[] = {
+	    {0, "0"},
+	    {7, "7"},
+	    {10, "10"},
+	    {RATE_LIMIT_MAX, "1000000"},
+	    {RATE_WINDOW_MAX_S * 1000LL, "86400000"},
+	    {-45, "-45"},
+	    {LLONG_MAX, "9223372036854775807"},
+	    {LLONG_MIN, "-9223372036854775808"},
+	};
+	char out[RATE_DECIMAL_MAX];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_uint_eq(rate_decimal(cases[i].v, out),
+		                  strlen(cases[i].s));
+		ck_assert_str_eq(out, cases[i].s);
+	}
+	/* The longest fills the buffer exactly. */
+	ck_assert_uint_eq(strlen("-9223372036854775808") + 1, RATE_DECIMAL_MAX);
+}
+END_TEST
+
 static json_t *reply_for(long long limit, long long window_s, int allowed,
                          long long count, long long reset_ms)
 {
 	rate_hit_args a = {.key = "k", .limit = limit, .window_s = window_s};
-	json_t *r = json_pack("[i, I, I]", allowed, (json_int_t)count,
-	                      (json_int_t)reset_ms);
-	json_t *out = rate_hit_reply(&a, r);
+	json_t *r = json_pack("[i, I, I, i]", allowed, (json_int_t)count,
+	                      (json_int_t)reset_ms, 0);
+	int healed = -1;
+	json_t *out = rate_hit_reply(&a, r, &healed);
 
 	json_decref(r);
 	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(healed, 0);
 	return out;
 }
 
@@ -195,19 +225,37 @@ START_TEST(reply_clamps)
 }
 END_TEST
 
+START_TEST(reply_healed)
+{
+	rate_hit_args a = {.key = "k", .limit = 5, .window_s = 60};
+	json_t *r = json_pack("[i, i, i, i]", 1, 2, 60000, 1);
+	int healed = 0;
+	json_t *out = rate_hit_reply(&a, r, &healed);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(healed, 1);
+	ck_assert_int_eq(num(out, "remaining"), 3);
+	json_decref(out);
+	json_decref(r);
+}
+END_TEST
+
 START_TEST(reply_bad_shape)
 {
 	rate_hit_args a = {.key = "k", .limit = 1, .window_s = 1};
 	json_t *bad[] = {NULL,
 	                 json_null(),
 	                 json_pack("[i, i]", 1, 1),
-	                 json_pack("[i, s, i]", 1, "2", 3),
-	                 json_pack("[i, i, i, i]", 1, 1, 1, 1),
+	                 json_pack("[i, i, i]", 1, 1, 1),
+	                 json_pack("[i, s, i, i]", 1, "2", 3, 0),
+	                 json_pack("[i, i, i, s]", 1, 1, 1, "0"),
+	                 json_pack("[i, i, i, i, i]", 1, 1, 1, 0, 0),
 	                 json_pack("{s:i}", "allowed", 1)};
+	int healed;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(rate_hit_reply(&a, bad[i]) == NULL, "case %zu",
-		              i);
+		ck_assert_msg(rate_hit_reply(&a, bad[i], &healed) == NULL,
+		              "case %zu", i);
 		json_decref(bad[i]);
 	}
 }
@@ -221,11 +269,13 @@ static Suite *rate_hit_suite(void)
 	tcase_add_test(tc, parse_bounds);
 	tcase_add_test(tc, parse_key);
 	tcase_add_test(tc, bucket_widths);
+	tcase_add_test(tc, decimal);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reply");
 	tcase_add_test(tc, reply_allowed);
 	tcase_add_test(tc, reply_denied);
 	tcase_add_test(tc, reply_clamps);
+	tcase_add_test(tc, reply_healed);
 	tcase_add_test(tc, reply_bad_shape);
 	suite_add_tcase(s, tc);
 	return s;
