@@ -4,10 +4,11 @@
  * and per client address and answers 429 when a hit is not allowed.
  *
  * The script runs by EVALSHA (Redis keeps it compiled); when Redis does not
- * know it (first use, restart, SCRIPT FLUSH) the NOSCRIPT answer is retried
- * once with EVAL, which runs it and loads it for the next EVALSHA.
+ * know it (restart, SCRIPT FLUSH) the NOSCRIPT answer is retried once with
+ * EVAL, which runs it and loads it for the next EVALSHA. Its SHA-1 comes
+ * from Redis (SCRIPT LOAD on first use), not from libcrypto: initialising
+ * OpenSSL would cost this small daemon more memory than all of its own.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +17,15 @@
 #include "rate-limit/hit_script.h"
 #include "rate-limit/rate_hit.h"
 
-#define SHA1_LEN 20
+#define SHA1_HEX_LEN 40
 
 /* The Redis key: "rate-limit:w:<window_s>:<key>", the key at most
  * RATE_KEY_MAX bytes. */
 #define RKEY_MAX (sizeof "rate-limit:w::" + RATE_DECIMAL_MAX + RATE_KEY_MAX)
 
-static char script_sha[2 * SHA1_LEN + 1];
+/* Empty until SCRIPT LOAD answers; hits run by EVAL until then. */
+static char script_sha[SHA1_HEX_LEN + 1];
+static int sha_asked;
 /* RATE_BUCKETS as the script's argument, written once. */
 static char buckets_arg[12];
 
@@ -76,9 +79,32 @@ static void hit_counted(void *arg, mesh_err err, const char *msg,
 	free(op);
 }
 
+static void sha_loaded(void *arg, mesh_err err, const char *msg, json_t *reply)
+{
+	const char *sha = json_string_value(reply);
+
+	(void)arg;
+	if (err == MESH_OK && sha && strlen(sha) == SHA1_HEX_LEN) {
+		memcpy(script_sha, sha, SHA1_HEX_LEN + 1);
+		return;
+	}
+	mesh_log(NULL, MESH_LOG_WARN, NULL, "SCRIPT LOAD: %s",
+	         err == MESH_OK ? "unexpected answer" : msg);
+	sha_asked = 0; /* asked again by the next hit */
+}
+
 static void hit_run(hit_op *op)
 {
 	const char *argv[7];
+
+	if (!script_sha[0]) {
+		op->evaled = 1;
+		if (!sha_asked) {
+			const char *load[] = {"SCRIPT", "LOAD", hit_script};
+			sha_asked = 1;
+			mesh_kv_command(sha_loaded, NULL, 3, load, NULL);
+		}
+	}
 
 	argv[0] = op->evaled ? "EVAL" : "EVALSHA";
 	argv[1] = op->evaled ? hit_script : script_sha;
@@ -126,21 +152,9 @@ static void rate_hit(mesh_req *req, json_t *args)
 	hit_run(op);
 }
 
-/* The script's SHA-1, as EVALSHA names it, and its constant argument. */
+/* The script's constant argument, written once. */
 static int rate_init(void)
 {
-	unsigned char md[SHA1_LEN];
-	unsigned int n = 0;
-
-	if (EVP_Digest(hit_script, strlen(hit_script), md, &n, EVP_sha1(),
-	               NULL) != 1 ||
-	    n != SHA1_LEN) {
-		mesh_log(NULL, MESH_LOG_ERROR, NULL,
-		         "cannot compute the script's SHA-1");
-		return -1;
-	}
-	for (size_t i = 0; i < SHA1_LEN; i++)
-		snprintf(script_sha + 2 * i, 3, "%02x", md[i]);
 	snprintf(buckets_arg, sizeof buckets_arg, "%d", RATE_BUCKETS);
 	return 0;
 }
