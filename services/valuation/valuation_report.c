@@ -200,23 +200,23 @@ static json_t *notes_json(const val_subject *s)
 	return notes;
 }
 
-static json_t *comp_json(const val_comp_used *u, json_t *rec)
+/* A comp as the report itemizes it, its record's fields as comps stored
+ * them (a whole number as an integer, an unknown one as null). */
+static json_t *comp_json(const val_comp_used *u, const val_comp *c,
+                         const val_sale_text *t)
 {
 	const val_adjustments *j = &u->adj;
 	json_t *o;
 
 	o = json_pack(
-	    "{s:O?, s:O?, s:O?, s:f, s:O?, s:I, s:o, s:O?, s:O?, "
-	    "s:O?, s:O?}",
-	    "id", json_object_get(rec, "id"), "address",
-	    json_object_get(rec, "address"), "zip", json_object_get(rec, "zip"),
-	    "distance_mi", round_to(u->distance_mi, 0.001), "sold_date",
-	    json_object_get(rec, "sold_date"), "days_since_sale",
-	    (json_int_t)u->days_since_sale, "price", number(u->sale_price),
-	    "sqft", json_object_get(rec, "sqft"), "beds",
-	    json_object_get(rec, "beds"), "baths",
-	    json_object_get(rec, "baths"), "year_built",
-	    json_object_get(rec, "year_built"));
+	    "{s:s?, s:s?, s:s?, s:f, s:s?, s:I, s:o, s:o, s:o, s:o, s:o}", "id",
+	    c->id, "address", t->address, "zip", t->zip, "distance_mi",
+	    round_to(u->distance_mi, 0.001), "sold_date", t->sold_date,
+	    "days_since_sale", (json_int_t)u->days_since_sale, "price",
+	    number(u->sale_price), "sqft", number(c->home.sqft), "beds",
+	    number(c->home.beds), "baths", number(c->home.baths), "year_built",
+	    c->home.year_built ? json_integer(c->home.year_built)
+	                       : json_null());
 	json_object_set_new(
 	    o, "adjustments",
 	    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "time",
@@ -231,7 +231,7 @@ static json_t *comp_json(const val_comp_used *u, json_t *rec)
 }
 
 json_t *val_report_json(const val_args *a, const val_subject *s,
-                        const val_result *r, json_t *comps)
+                        const val_result *r, const val_area *area)
 {
 	char day[11];
 	json_t *o, *list;
@@ -251,8 +251,9 @@ json_t *val_report_json(const val_args *a, const val_subject *s,
 	list = json_array();
 	for (size_t i = 0; i < r->n_listed; i++)
 		json_array_append_new(
-		    list, comp_json(&r->comps[i],
-		                    json_array_get(comps, r->comps[i].index)));
+		    list,
+		    comp_json(&r->comps[i], &area->cands[r->comps[i].index],
+		              &area->text[r->comps[i].index]));
 	o = json_pack(
 	    "{s:o, s:o, s:o, s:f, s:s, s:f, s:o, s:I, s:o, s:o, "
 	    "s:o, s:s}",
@@ -276,4 +277,34 @@ json_t *val_report_no_value(const val_args *a, const val_subject *s,
 	return json_pack("{s:n, s:s, s:o, s:o, s:s}", "value", "reason", reason,
 	                 "subject", subject_json(a, s), "notes", notes_json(s),
 	                 "as_of", day);
+}
+
+/* The fields of a report that travel with a lead (lead.valued), and those
+ * of its subject: how the home was placed and sized. */
+static const char *const summary_fields[] = {
+    "value",       "low",       "high",   "confidence", "label",
+    "comps_count", "radius_mi", "reason", "as_of",
+};
+static const char *const summary_subject_fields[] = {"location", "sqft_source"};
+
+static void copy_fields(json_t *to, json_t *from, const char *const *keys,
+                        size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(from, keys[i]);
+		if (v)
+			json_object_set(to, keys[i], v);
+	}
+}
+
+json_t *val_report_summary(json_t *report, const char *lead_id)
+{
+	json_t *o = json_pack("{s:s}", "lead_id", lead_id);
+
+	copy_fields(o, report, summary_fields,
+	            sizeof summary_fields / sizeof *summary_fields);
+	copy_fields(
+	    o, json_object_get(report, "subject"), summary_subject_fields,
+	    sizeof summary_subject_fields / sizeof *summary_subject_fields);
+	return o;
 }

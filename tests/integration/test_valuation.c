@@ -479,6 +479,148 @@ START_TEST(estimate_by_zip_and_without_value)
 }
 END_TEST
 
+/* ---- sales kept in memory ------------------------------------------------ */
+
+/* Drops every cached estimate from Redis, so the next one is computed. */
+static void forget_estimates(void)
+{
+	redisReply *r = redis_server_cmd(rs, "KEYS valuation:est:*");
+
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements;
+	     i++)
+		freeReplyObject(
+		    redis_server_cmd(rs, "DEL %s", r->element[i]->str));
+	if (r)
+		freeReplyObject(r);
+}
+
+static json_t *estimate_zip(const char *zip, int sqft)
+{
+	return call_ok("valuation", "estimate",
+	               json_pack("{s:s, s:i, s:i, s:s}", "zip", zip, "sqft",
+	                         sqft, "beds", 3, "as_of", AS_OF));
+}
+
+START_TEST(memory_answers_as_comps_would)
+{
+	json_t *by_point[3], *by_zip, *r;
+	size_t k;
+
+	import_seed();
+	for (k = 0; k < 3; k++)
+		by_point[k] = estimate(&subjects[k]);
+	by_zip = estimate_zip("85016", 1600);
+	forget_estimates();
+	/* comps gone: only memory can answer, and must answer the same,
+	 * comp for comp, weight for weight. */
+	proc_stop(comps_pid, 5000);
+	comps_pid = 0;
+	for (k = 0; k < 3; k++) {
+		r = estimate(&subjects[k]);
+		ck_assert(json_is_false(json_object_get(r, "cached")));
+		ck_assert_msg(json_equal(r, by_point[k]),
+		              "%s: from memory differs from comps",
+		              subjects[k].zip);
+		json_decref(r);
+		json_decref(by_point[k]);
+	}
+	/* Another home placed at the same ZIP's centroid: the ZIP's
+	 * summary and its area, both from memory. */
+	r = estimate_zip("85016", 1700);
+	ck_assert(json_is_number(json_object_get(r, "value")));
+	ck_assert_str_eq(str(json_object_get(r, "subject"), "location"),
+	                 "zip_centroid");
+	json_decref(r);
+	r = estimate_zip("85016", 1600);
+	ck_assert(json_equal(r, by_zip));
+	json_decref(r);
+	json_decref(by_zip);
+}
+END_TEST
+
+static json_t *found(json_t *r)
+{
+	return json_object_get(r, "found");
+}
+
+static int lists(json_t *r, const char *id)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "comps"), i,
+	                   c) if (strcmp(str(c, "id"), id) == 0) return 1;
+	return 0;
+}
+
+START_TEST(comp_added_nearby_reaches_memory)
+{
+	const struct subject *s = &subjects[0];
+	json_t *before, *after, *fresh, *r;
+	char id[80];
+
+	import_seed();
+	before = estimate(s);
+	/* A sale next door, the subject's twin, two weeks ago. */
+	r = call_ok("comps", "add", sale("5 Twin St", 30.2446, -97.7632, 1800));
+	snprintf(id, sizeof id, "%s", str(r, "id"));
+	json_decref(r);
+	ck_assert_int_eq(wait_cached(s, 0), 0);
+	forget_estimates();
+	after = estimate(s);
+	ck_assert_int_eq(num(found(after), "0.5"),
+	                 num(found(before), "0.5") + 1);
+	ck_assert(!lists(before, id));
+	ck_assert(lists(after, id));
+	/* The same as a valuation that never saw the area before. */
+	proc_stop(valuation_pid, 5000);
+	valuation_pid = start_service("valuation");
+	forget_estimates();
+	fresh = estimate(s);
+	ck_assert(json_equal(fresh, after));
+	json_decref(before);
+	json_decref(after);
+	json_decref(fresh);
+}
+END_TEST
+
+/* Another valuation instance handled the comp.added: this one only sees
+ * the cache generation move, and must not answer from what it kept. */
+START_TEST(comp_added_elsewhere_reaches_memory)
+{
+	const struct subject *s = &subjects[0];
+	const char *rec = "{\"id\":\"other-1\",\"address\":\"7 Other St\","
+	                  "\"city\":null,\"state\":null,\"zip\":\"78704\","
+	                  "\"lat\":30.2444,\"lon\":-97.763,\"beds\":3,"
+	                  "\"baths\":2,\"sqft\":1800,\"year_built\":1965,"
+	                  "\"lot_sqft\":null,\"price\":800000,"
+	                  "\"sold_date\":\"2026-10-20\"}";
+	json_t *before, *after;
+
+	import_seed();
+	before = estimate(s);
+	/* As comps writes a sale, but no comp.added reaches us. */
+	freeReplyObject(redis_server_cmd(rs, "SET comps:comp:other-1 %s", rec));
+	freeReplyObject(
+	    redis_server_cmd(rs, "GEOADD comps:geo -97.763 30.2444 other-1"));
+	freeReplyObject(
+	    redis_server_cmd(rs, "ZADD comps:zip:78704 20261020 other-1"));
+	forget_estimates();
+	after = estimate(s);
+	ck_assert(json_equal(after, before)); /* memory, as documented */
+	json_decref(after);
+	/* The other instance's invalidation. */
+	freeReplyObject(redis_server_cmd(rs, "INCR valuation:cache:gen"));
+	forget_estimates();
+	after = estimate(s);
+	ck_assert_int_eq(num(found(after), "0.5"),
+	                 num(found(before), "0.5") + 1);
+	ck_assert(lists(after, "other-1"));
+	json_decref(before);
+	json_decref(after);
+}
+END_TEST
+
 /* ---- lead.created -> lead.valued --------------------------------------- */
 
 static int group_ready(const char *topic, const char *group)
@@ -576,13 +718,24 @@ START_TEST(lead_created_is_valued)
 	 * reason, never neither. */
 	ck_assert(json_is_number(json_object_get(val, "value")) ||
 	          strlen(str(val, "reason")) > 0);
-	ck_assert_str_eq(str(json_object_get(val, "subject"), "location"),
-	                 "zip_centroid");
-	json_decref(ev);
-	/* Kept for idempotency. */
-	redisReply *r = redis_server_cmd(rs, "EXISTS valuation:lead:lead-1");
-	ck_assert_int_eq(r->integer, 1);
+	ck_assert_str_eq(str(val, "location"), "zip_centroid");
+	ck_assert_str_eq(str(val, "sqft_source"), "given");
+	/* A summary: the itemized comps stay with valuation. */
+	ck_assert_ptr_null(json_object_get(val, "comps"));
+	ck_assert_ptr_null(json_object_get(val, "subject"));
+	/* The full report is kept, for idempotency and whoever needs it. */
+	redisReply *r = redis_server_cmd(rs, "GET valuation:lead:lead-1");
+	ck_assert(r && r->type == REDIS_REPLY_STRING);
+	json_t *kept = json_loads(r->str, 0, NULL);
 	freeReplyObject(r);
+	ck_assert(json_equal(json_object_get(kept, "value"),
+	                     json_object_get(val, "value")));
+	ck_assert(json_is_object(json_object_get(kept, "subject")));
+	if (json_is_number(json_object_get(val, "value")))
+		ck_assert_int_eq(
+		    json_array_size(json_object_get(kept, "comps")), 10);
+	json_decref(kept);
+	json_decref(ev);
 
 	/* Outside the covered ZIPs: a record that says why. */
 	publish_lead("{\"id\": \"lead-2\", \"address\": {\"zip\": \"10001\"}}",
@@ -636,6 +789,9 @@ int main(void)
 	tcase_add_test(tc, estimates_are_plausible_and_cached);
 	tcase_add_test(tc, comp_added_nearby_drops_the_cache);
 	tcase_add_test(tc, estimate_by_zip_and_without_value);
+	tcase_add_test(tc, memory_answers_as_comps_would);
+	tcase_add_test(tc, comp_added_nearby_reaches_memory);
+	tcase_add_test(tc, comp_added_elsewhere_reaches_memory);
 	tcase_add_test(tc, lead_created_is_valued);
 	tcase_add_test(tc, lead_waits_for_comps);
 	suite_add_tcase(s, tc);
