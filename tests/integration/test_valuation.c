@@ -163,6 +163,27 @@ START_TEST(search_by_radius_and_zip)
 	}
 	json_decref(r);
 
+	/* limit at the boundary: exactly the sales there, not truncated;
+	 * one fewer, truncated. */
+	r = call_ok("comps", "search",
+	            json_pack("{s:s, s:s, s:i, s:i}", "zip", "85016", "as_of",
+	                      AS_OF, "months", 18, "limit", 1000));
+	int all = (int)json_array_size(json_object_get(r, "comps"));
+	json_decref(r);
+	ck_assert_int_gt(all, 5);
+	r = call_ok("comps", "search",
+	            json_pack("{s:s, s:s, s:i, s:i}", "zip", "85016", "as_of",
+	                      AS_OF, "months", 18, "limit", all));
+	ck_assert_int_eq(json_array_size(json_object_get(r, "comps")), all);
+	ck_assert(json_is_false(json_object_get(r, "truncated")));
+	json_decref(r);
+	r = call_ok("comps", "search",
+	            json_pack("{s:s, s:s, s:i, s:i}", "zip", "85016", "as_of",
+	                      AS_OF, "months", 18, "limit", all - 1));
+	ck_assert_int_eq(json_array_size(json_object_get(r, "comps")), all - 1);
+	ck_assert(json_is_true(json_object_get(r, "truncated")));
+	json_decref(r);
+
 	/* limit cuts and says so. */
 	r = call_ok("comps", "search",
 	            json_pack("{s:s, s:s, s:i, s:i}", "zip", "85016", "as_of",
