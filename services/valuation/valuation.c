@@ -33,6 +33,7 @@
 #include "valuation_args.h"
 #include "valuation_model.h"
 #include "valuation_report.h"
+#include "valuation_report_text.h"
 
 /* How long a cached estimate lives, by default: a day, as the comps it was
  * made from change little faster and every change drops it anyway. */
@@ -142,6 +143,7 @@ struct est {
 	bool gen_known; /* memory may serve: gen read from Redis */
 	uint64_t epoch; /* the memory's, when a fetch started */
 	char *text;     /* the result as stored (no "cached"), or NULL */
+	bool brief;     /* the caller wants e->text and a brief result */
 	double centroid_lat, centroid_lon, median_sqft;
 	double area_lat, area_lon; /* the centre of the area searched */
 	size_t zip_count;
@@ -197,17 +199,15 @@ static void est_stored(void *arg, mesh_err err, const char *msg, json_t *reply)
 		         msg);
 }
 
-/* Caches result at the subject's location; best effort: a failed store
- * costs a recomputation, never the answer. Keeps the text in e->text. */
-static void est_store(est *e, const val_subject *s, json_t *result)
+/* Caches e->text, the result, at the subject's location; best effort: a
+ * failed store costs a recomputation, never the answer. */
+static void est_store(est *e, const val_subject *s)
 {
 	char ttl[24], lon[32], lat[32], now[24], expired[16];
 	char geo[128], exp[128], gen[128], zipset[128];
 	const char *argv[15];
 	int argc = 0;
 
-	free(e->text);
-	e->text = json_dumps(result, VALUATION_JSON_FLAGS);
 	if (!e->key || !e->text)
 		return;
 	snprintf(ttl, sizeof ttl, "%lld", cache_ttl_s);
@@ -273,9 +273,17 @@ static json_t *est_from_area(est *e, const val_area *area)
 	} else {
 		val_estimate(&s.home, area->cands, area->n, NULL, e->a.as_of,
 		             r);
-		if (r->status == VAL_OK || r->status == VAL_ENOTENOUGH) {
+		if (e->brief && r->status == VAL_OK &&
+		    (e->text = val_report_text(&e->a, &s, r, area))) {
+			/* A lead: the report as text, its summary's fields
+			 * as JSON, and no tree of the whole. */
+			result = val_report_brief(&e->a, &s, r);
+			est_store(e, &s);
+		} else if (r->status == VAL_OK || r->status == VAL_ENOTENOUGH) {
 			result = val_report_json(&e->a, &s, r, area);
-			est_store(e, &s, result);
+			free(e->text);
+			e->text = json_dumps(result, VALUATION_JSON_FLAGS);
+			est_store(e, &s);
 		} else {
 			mesh_log(e->req, MESH_LOG_ERROR, NULL,
 			         "model refused a checked subject: %s",
@@ -448,9 +456,11 @@ static void est_looked_up(void *arg, mesh_err err, const char *msg,
 	}
 	est_compute(e);
 }
-/* Values the question a for req; done(e, ...) runs exactly once, later. */
-static void est_start(mesh_req *req, const val_args *a, est_done_fn done,
-                      void *arg)
+/* Values the question a for req; done(e, ...) runs exactly once, later.
+ * brief: the result may hold only the fields val_report_summary() takes,
+ * with the whole report in e->text. */
+static void est_start(mesh_req *req, const val_args *a, bool brief,
+                      est_done_fn done, void *arg)
 {
 	est *e = calloc(1, sizeof *e);
 	char question[VAL_ARGS_KEY_MAX];
@@ -462,6 +472,7 @@ static void est_start(mesh_req *req, const val_args *a, est_done_fn done,
 	e->a = *a;
 	e->done = done;
 	e->arg = arg;
+	e->brief = brief;
 	e->centroid_lat = e->centroid_lon = e->median_sqft = NAN;
 	if (val_args_cache_key(a, question, sizeof question) &&
 	    (key = mesh_kv_key("est", question, NULL)))
@@ -493,7 +504,7 @@ static void valuation_estimate(mesh_req *req, json_t *args)
 		mesh_fail(req, MESH_EINVAL, "%s", err);
 		return;
 	}
-	est_start(req, &a, estimate_done, NULL);
+	est_start(req, &a, false, estimate_done, NULL);
 }
 
 /* ---- lead.created -------------------------------------------------------
@@ -624,7 +635,7 @@ static void lead_looked_up(void *arg, mesh_err err, const char *msg,
 		json_decref(record);
 		return;
 	}
-	est_start(l->req, &a, lead_estimated, l);
+	est_start(l->req, &a, true, lead_estimated, l);
 }
 
 static void on_lead_created(mesh_req *req, json_t *lead)

@@ -140,7 +140,7 @@ static json_t *number(double v)
 	return json_real(v);
 }
 
-static const char *source_name(val_source s, bool location)
+const char *val_source_name(val_source s, bool location)
 {
 	if (s == VAL_SRC_GIVEN)
 		return "given";
@@ -161,8 +161,8 @@ static json_t *subject_json(const val_args *a, const val_subject *s)
 	    number(h ? h->sqft : a->sqft), "beds", number(a->beds), "baths",
 	    number(a->baths), "year_built",
 	    a->year_built ? json_integer(a->year_built) : json_null(),
-	    "location", source_name(s ? s->location : VAL_SRC_GIVEN, true),
-	    "sqft_source", source_name(s ? s->sqft : VAL_SRC_GIVEN, false));
+	    "location", val_source_name(s ? s->location : VAL_SRC_GIVEN, true),
+	    "sqft_source", val_source_name(s ? s->sqft : VAL_SRC_GIVEN, false));
 }
 
 static json_t *found_json(const val_result *r)
@@ -171,33 +171,66 @@ static json_t *found_json(const val_result *r)
 	                 (json_int_t)r->found[1], "2", (json_int_t)r->found[2]);
 }
 
-static json_t *notes_json(const val_subject *s)
+size_t val_report_notes(const val_subject *s,
+                        char notes[VAL_NOTES_MAX][VAL_NOTE_LEN])
 {
-	json_t *notes = json_array();
-	char buf[200];
+	size_t n = 0;
 
-	if (s && s->location == VAL_SRC_ZIP) {
-		snprintf(buf, sizeof buf,
+	if (s && s->location == VAL_SRC_ZIP)
+		snprintf(notes[n++], VAL_NOTE_LEN,
 		         "location unknown: valued at the centroid of %zu "
 		         "sales in ZIP %s; confidence lowered",
 		         s->basis_count, s->zip);
-		json_array_append_new(notes, json_string(buf));
-	}
 	if (s && s->sqft != VAL_SRC_GIVEN) {
 		if (s->sqft == VAL_SRC_ZIP)
-			snprintf(buf, sizeof buf,
+			snprintf(notes[n++], VAL_NOTE_LEN,
 			         "living area unknown: used the median of %zu "
 			         "sales in ZIP %s (%.0f sqft); confidence "
 			         "lowered",
 			         s->basis_count, s->zip, s->home.sqft);
 		else
-			snprintf(buf, sizeof buf,
+			snprintf(notes[n++], VAL_NOTE_LEN,
 			         "living area unknown: used the median of %zu "
 			         "nearby sales (%.0f sqft); confidence lowered",
 			         s->basis_count, s->home.sqft);
-		json_array_append_new(notes, json_string(buf));
 	}
-	return notes;
+	return n;
+}
+
+static json_t *notes_json(const val_subject *s)
+{
+	char notes[VAL_NOTES_MAX][VAL_NOTE_LEN];
+	size_t n = val_report_notes(s, notes);
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_string(notes[i]));
+	return list;
+}
+
+double val_report_confidence(const val_subject *s, const val_result *r)
+{
+	double confidence = r->confidence;
+
+	if (s->location == VAL_SRC_ZIP)
+		confidence *= VAL_CONF_FACTOR_ZIP_CENTROID;
+	if (s->sqft != VAL_SRC_GIVEN)
+		confidence *= VAL_CONF_FACTOR_SQFT_MEDIAN;
+	return round(confidence / 0.01) * 0.01;
+}
+
+const char *val_report_label(const val_subject *s, const val_result *r)
+{
+	double confidence = r->confidence;
+
+	/* From the unrounded confidence, as always. */
+	if (s->location == VAL_SRC_ZIP)
+		confidence *= VAL_CONF_FACTOR_ZIP_CENTROID;
+	if (s->sqft != VAL_SRC_GIVEN)
+		confidence *= VAL_CONF_FACTOR_SQFT_MEDIAN;
+	return confidence >= VAL_CONF_HIGH_MIN     ? "high"
+	       : confidence >= VAL_CONF_MEDIUM_MIN ? "medium"
+	                                           : "low";
 }
 
 /* A comp as the report itemizes it, its record's fields as comps stored
@@ -235,7 +268,6 @@ json_t *val_report_json(const val_args *a, const val_subject *s,
 {
 	char day[11];
 	json_t *o, *list;
-	double confidence;
 
 	val_day_format(a->as_of, day);
 	if (r->status != VAL_OK) {
@@ -243,29 +275,38 @@ json_t *val_report_json(const val_args *a, const val_subject *s,
 		json_object_set_new(o, "found", found_json(r));
 		return o;
 	}
-	confidence = r->confidence;
-	if (s->location == VAL_SRC_ZIP)
-		confidence *= VAL_CONF_FACTOR_ZIP_CENTROID;
-	if (s->sqft != VAL_SRC_GIVEN)
-		confidence *= VAL_CONF_FACTOR_SQFT_MEDIAN;
 	list = json_array();
 	for (size_t i = 0; i < r->n_listed; i++)
 		json_array_append_new(
 		    list,
 		    comp_json(&r->comps[i], &area->cands[r->comps[i].index],
 		              &area->text[r->comps[i].index]));
-	o = json_pack(
-	    "{s:o, s:o, s:o, s:f, s:s, s:f, s:o, s:I, s:o, s:o, "
-	    "s:o, s:s}",
-	    "value", number(r->value), "low", number(r->low), "high",
-	    number(r->high), "confidence", round_to(confidence, 0.01), "label",
-	    confidence >= VAL_CONF_HIGH_MIN     ? "high"
-	    : confidence >= VAL_CONF_MEDIUM_MIN ? "medium"
-	                                        : "low",
-	    "radius_mi", r->radius_mi, "found", found_json(r), "comps_count",
-	    (json_int_t)r->n_comps, "comps", list, "subject",
-	    subject_json(a, s), "notes", notes_json(s), "as_of", day);
+	o = json_pack("{s:o, s:o, s:o, s:f, s:s, s:f, s:o, s:I, s:o, s:o, "
+	              "s:o, s:s}",
+	              "value", number(r->value), "low", number(r->low), "high",
+	              number(r->high), "confidence",
+	              val_report_confidence(s, r), "label",
+	              val_report_label(s, r), "radius_mi", r->radius_mi,
+	              "found", found_json(r), "comps_count",
+	              (json_int_t)r->n_comps, "comps", list, "subject",
+	              subject_json(a, s), "notes", notes_json(s), "as_of", day);
 	return o;
+}
+
+json_t *val_report_brief(const val_args *a, const val_subject *s,
+                         const val_result *r)
+{
+	char day[11];
+
+	val_day_format(a->as_of, day);
+	return json_pack(
+	    "{s:o, s:o, s:o, s:f, s:s, s:f, s:I, s:s, s:{s:s, s:s}}", "value",
+	    number(r->value), "low", number(r->low), "high", number(r->high),
+	    "confidence", val_report_confidence(s, r), "label",
+	    val_report_label(s, r), "radius_mi", r->radius_mi, "comps_count",
+	    (json_int_t)r->n_comps, "as_of", day, "subject", "location",
+	    val_source_name(s->location, true), "sqft_source",
+	    val_source_name(s->sqft, false));
 }
 
 json_t *val_report_no_value(const val_args *a, const val_subject *s,
