@@ -14,6 +14,7 @@
  * if one cannot be published the call fails unavailable and can be retried
  * as is (a sale is stored under its id: writing it again changes nothing).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +188,8 @@ static void write_start(write_job *w)
 		comp_date_parse(
 		    json_string_value(json_object_get(c, "sold_date")), &score);
 		argv[a++] = json_string_value(json_object_get(c, "id"));
-		owned[a] = json_dumps(c, JSON_COMPACT);
+		owned[a] =
+		    json_dumps(c, JSON_COMPACT | JSON_REAL_PRECISION(12));
 		argv[a] = owned[a];
 		a++;
 		snprintf(buf, sizeof buf, "%.8f",
@@ -341,6 +343,10 @@ static void search_fetched(void *arg, mesh_err err, const char *msg,
 
 		if (!json_is_string(text))
 			continue; /* removed between the two round trips */
+		/* One match past the limit says "truncated": no need to
+		 * parse the rest. */
+		if (matched > (size_t)s->q.limit)
+			break;
 		comp = json_loadb(json_string_value(text),
 		                  json_string_length(text), 0, NULL);
 		if (comp && comp_query_match(&s->q, comp)) {
@@ -470,11 +476,17 @@ static void comps_search(mesh_req *req, json_t *args)
 		                 mesh_kv_key("geo", NULL), lon, lat, radius,
 		                 COMP_SCAN_MAX);
 	} else {
+		/* The index's scores are the sale dates: without a beds or
+		 * sqft bound every id in the window matches, so one past the
+		 * limit is all there is to read. */
+		int scan = isnan(s->q.beds_min) && isnan(s->q.beds_max) &&
+		                   isnan(s->q.sqft_min) && isnan(s->q.sqft_max)
+		               ? s->q.limit + 1
+		               : COMP_SCAN_MAX;
 		mesh_kv_commandf(search_zip_done, s,
 		                 "ZRANGE %s %d %d BYSCORE REV LIMIT 0 %d",
 		                 mesh_kv_key("zip", s->q.zip, NULL),
-		                 (int)s->q.as_of, (int)s->q.since,
-		                 COMP_SCAN_MAX);
+		                 (int)s->q.as_of, (int)s->q.since, scan);
 	}
 }
 

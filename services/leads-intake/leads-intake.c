@@ -856,12 +856,36 @@ static void valuation_kept(void *arg, mesh_err err, const char *msg,
 	mesh_reply(req, NULL);
 }
 
-/* lead.valued {lead_id, valuation}: keeps the latest valuation on the
- * lead. Setting it again is harmless, so redelivery is idempotent. */
+/* What a lead keeps of its valuation: the summary valuation announces
+ * (the full report stays with valuation). An event from before the
+ * summary, carrying the whole report, is cut down to the same fields. */
+static const char *const valuation_fields[] = {
+    "lead_id",     "value",     "low",    "high",  "confidence", "label",
+    "comps_count", "radius_mi", "reason", "as_of", "location",   "sqft_source",
+};
+
+static json_t *valuation_summary(json_t *valuation)
+{
+	json_t *o = json_object(),
+	       *subject = json_object_get(valuation, "subject");
+
+	for (size_t i = 0;
+	     i < sizeof valuation_fields / sizeof *valuation_fields; i++) {
+		json_t *v = json_object_get(valuation, valuation_fields[i]);
+		if (!v)
+			v = json_object_get(subject, valuation_fields[i]);
+		if (v)
+			json_object_set(o, valuation_fields[i], v);
+	}
+	return o;
+}
+
+/* lead.valued {lead_id, valuation}: keeps the latest valuation summary on
+ * the lead. Setting it again is harmless, so redelivery is idempotent. */
 static void on_valued(mesh_req *req, json_t *event)
 {
 	const char *id = json_string_value(json_object_get(event, "lead_id"));
-	json_t *valuation = json_object_get(event, "valuation");
+	json_t *valuation = json_object_get(event, "valuation"), *summary;
 	char *text;
 
 	if (!id || !json_is_object(valuation)) {
@@ -875,7 +899,9 @@ static void on_valued(mesh_req *req, json_t *event)
 		mesh_reply(req, NULL);
 		return;
 	}
-	text = json_dumps(valuation, JSON_COMPACT);
+	summary = valuation_summary(valuation);
+	text = json_dumps(summary, JSON_COMPACT | JSON_REAL_PRECISION(12));
+	json_decref(summary);
 	mesh_kv_commandf(valuation_kept, req, "EVAL %s 1 %s %s", value_lua,
 	                 mesh_kv_key("lead", id, (char *)NULL),
 	                 text ? text : "{}");

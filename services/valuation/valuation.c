@@ -12,7 +12,14 @@
  *   valuation:cache:zip:<zip> the keys whose question named that ZIP
  *   valuation:cache:gen       bumped by every invalidation: an estimate
  *                             computed across one is not stored
- *   valuation:lead:<id>       a lead's valuation, kept (idempotency)
+ *   valuation:lead:<id>       a lead's valuation, the full report, kept
+ *                             (idempotency); lead.valued carries its
+ *                             summary (val_report_summary)
+ *
+ * In memory: the comparable sales of the areas and ZIPs valued lately
+ * (valuation_area_cache.h), so that a lead in a known area costs no
+ * comps.search; valid for one generation of valuation:cache:gen, which
+ * every estimate reads with its cache lookup anyway.
  */
 #include <math.h>
 #include <stdio.h>
@@ -21,9 +28,12 @@
 #include <time.h>
 
 #include "mesh.h"
+#include "valuation_area.h"
+#include "valuation_area_cache.h"
 #include "valuation_args.h"
 #include "valuation_model.h"
 #include "valuation_report.h"
+#include "valuation_report_text.h"
 
 /* How long a cached estimate lives, by default: a day, as the comps it was
  * made from change little faster and every change drops it anyway. */
@@ -36,8 +46,34 @@
  * shrink faster than one store can grow them. */
 #define VALUATION_EXPIRED_PER_STORE 100
 #define VALUATION_ERR_MAX           256
+/* Areas and ZIP summaries kept in memory: the seed's 16 markets need 32;
+ * room for the points callers give too. */
+#define VALUATION_AREAS_MAX 256
+/* Sales kept in memory across all areas (about 150 bytes each with their
+ * text: ~3 MB at most); at least VALUATION_CANDIDATES_MAX, so that any
+ * one area fits. */
+#define VALUATION_AREA_SALES_MAX 20000
+/* How long an area is trusted without a newer cache generation: bounds
+ * staleness when a sale was stored but its comp.added never published; a
+ * refetch every 5 minutes per area costs next to nothing. */
+#define VALUATION_AREA_AGE_MAX_MS (5 * 60 * 1000)
+/* Geohash rounding in Redis (under a metre) against our haversine: drop
+ * areas a little beyond the radius a sale can affect. */
+#define VALUATION_DROP_SLACK_MI 0.01
+/* Reals in stored JSON: as the gateway and server.c write them. */
+#define VALUATION_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
 
 static long long cache_ttl_s = VALUATION_CACHE_TTL_DEFAULT_S;
+static val_area_cache *areas;
+
+/* Monotonic milliseconds for the memory's ages; coarse is plenty. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int32_t today(void)
 {
@@ -67,9 +103,9 @@ static const char store_script[] =
     "return 1\n";
 
 /* KEYS: geo, exp, gen[, zip set]. ARGV: lon, lat, radius in miles (lon
- * "" when only the ZIP is known). Returns the number of entries dropped. */
+ * "" when only the ZIP is known). Returns [entries dropped, generation]. */
 static const char invalidate_script[] =
-    "redis.call('INCR', KEYS[3])\n"
+    "local gen = redis.call('INCR', KEYS[3])\n"
     "local ks = {}\n"
     "if ARGV[1] ~= '' then\n"
     "  ks = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1],\n"
@@ -87,11 +123,12 @@ static const char invalidate_script[] =
     "  redis.call('ZREM', KEYS[1], k)\n"
     "  redis.call('ZREM', KEYS[2], k)\n"
     "end\n"
-    "return n\n";
+    "return {n, gen}\n";
 
 /* ---- One estimate --------------------------------------------------------
- * lookup (MGET entry, generation) -> [comps.search by ZIP: centroid and
- * median sqft] -> comps.search within 2 miles -> model -> store -> done. */
+ * lookup (MGET entry, generation) -> [the ZIP's summary: memory, or
+ * comps.search by ZIP] -> [the area's sales: memory, or comps.search within
+ * 2 miles] -> model -> store -> done. */
 
 typedef struct est est;
 /* result is borrowed; NULL when err != MESH_OK. */
@@ -103,9 +140,12 @@ struct est {
 	val_args a;
 	char *key; /* full cache key, NULL when not cacheable */
 	char gen[32];
-	json_t *zip_comps; /* comps.search replies */
-	json_t *area_comps;
+	bool gen_known; /* memory may serve: gen read from Redis */
+	uint64_t epoch; /* the memory's, when a fetch started */
+	char *text;     /* the result as stored (no "cached"), or NULL */
+	bool brief;     /* the caller wants e->text and a brief result */
 	double centroid_lat, centroid_lon, median_sqft;
+	double area_lat, area_lon; /* the centre of the area searched */
 	size_t zip_count;
 	est_done_fn done;
 	void *arg;
@@ -114,8 +154,7 @@ struct est {
 static void est_free(est *e)
 {
 	free(e->key);
-	json_decref(e->zip_comps);
-	json_decref(e->area_comps);
+	free(e->text);
 	free(e);
 }
 
@@ -135,6 +174,13 @@ static void est_comps_failed(est *e, mesh_err err, const char *msg)
 	est_finish(e, err == MESH_EINVAL ? MESH_EINTERNAL : err, buf, NULL);
 }
 
+/* Whether memory may answer for e: it was synced to the generation e read
+ * and has not moved since. */
+static bool est_memory(const est *e)
+{
+	return e->gen_known && val_area_cache_gen(areas) == atoll(e->gen);
+}
+
 static json_t *search_args(const est *e)
 {
 	char day[11];
@@ -146,29 +192,24 @@ static json_t *search_args(const est *e)
 
 static void est_stored(void *arg, mesh_err err, const char *msg, json_t *reply)
 {
-	json_t *result = arg;
-
+	(void)arg;
 	(void)reply;
 	if (err != MESH_OK)
 		mesh_log(NULL, MESH_LOG_WARN, NULL, "estimate not cached: %s",
 		         msg);
-	json_decref(result);
 }
 
-/* Caches result at the subject's location; best effort: a failed store
- * costs a recomputation, never the answer. */
-static void est_store(est *e, const val_subject *s, json_t *result)
+/* Caches e->text, the result, at the subject's location; best effort: a
+ * failed store costs a recomputation, never the answer. */
+static void est_store(est *e, const val_subject *s)
 {
-	char *text = json_dumps(result, JSON_COMPACT);
 	char ttl[24], lon[32], lat[32], now[24], expired[16];
 	char geo[128], exp[128], gen[128], zipset[128];
 	const char *argv[15];
 	int argc = 0;
 
-	if (!e->key || !text) {
-		free(text);
+	if (!e->key || !e->text)
 		return;
-	}
 	snprintf(ttl, sizeof ttl, "%lld", cache_ttl_s);
 	snprintf(lon, sizeof lon, "%.6f", s->home.lon);
 	snprintf(lat, sizeof lat, "%.6f", s->home.lat);
@@ -189,138 +230,200 @@ static void est_store(est *e, const val_subject *s, json_t *result)
 		         mesh_kv_key("cache", "zip", e->a.zip, NULL));
 		argv[argc++] = zipset;
 	}
-	argv[argc++] = text;
+	argv[argc++] = e->text;
 	argv[argc++] = ttl;
 	argv[argc++] = lon;
 	argv[argc++] = lat;
 	argv[argc++] = now;
 	argv[argc++] = e->gen;
 	argv[argc++] = expired;
-	mesh_kv_command(est_stored, json_incref(result), argc, argv, NULL);
-	free(text);
+	mesh_kv_command(est_stored, NULL, argc, argv, NULL);
+}
+
+/* Answers e with a computed result (stolen). */
+static void est_answer(est *e, json_t *result)
+{
+	json_object_set_new(result, "cached", json_false());
+	est_finish(e, MESH_OK, "", result);
+	json_decref(result);
+}
+
+/* The estimate from the area's candidates: the reply (stored), or NULL
+ * when the model refused a checked subject (logged: a bug). */
+static json_t *est_from_area(est *e, const val_area *area)
+{
+	val_subject s;
+	val_result *r = malloc(sizeof *r);
+	char why[VALUATION_ERR_MAX];
+	double lat = NAN, lon = NAN, median = e->median_sqft;
+	size_t count = e->zip_count;
+	val_source src = VAL_SRC_ZIP;
+	json_t *result = NULL;
+
+	if (!r)
+		abort(); /* as libmesh does: out of memory is not recoverable */
+	if (isnan(e->a.sqft) && isnan(median)) {
+		val_cands_summary(area->cands, area->n, &lat, &lon, &median,
+		                  &count);
+		src = VAL_SRC_AREA;
+	}
+	if (!val_subject_resolve(&e->a, e->centroid_lat, e->centroid_lon,
+	                         median, src, count, &s, why, sizeof why)) {
+		result = val_report_no_value(&e->a, NULL, why);
+	} else {
+		val_estimate(&s.home, area->cands, area->n, NULL, e->a.as_of,
+		             r);
+		if (e->brief && r->status == VAL_OK &&
+		    (e->text = val_report_text(&e->a, &s, r, area))) {
+			/* A lead: the report as text, its summary's fields
+			 * as JSON, and no tree of the whole. */
+			result = val_report_brief(&e->a, &s, r);
+			est_store(e, &s);
+		} else if (r->status == VAL_OK || r->status == VAL_ENOTENOUGH) {
+			result = val_report_json(&e->a, &s, r, area);
+			free(e->text);
+			e->text = json_dumps(result, VALUATION_JSON_FLAGS);
+			est_store(e, &s);
+		} else {
+			mesh_log(e->req, MESH_LOG_ERROR, NULL,
+			         "model refused a checked subject: %s",
+			         r->reason);
+		}
+	}
+	free(r);
+	return result;
+}
+
+static void est_area_ready(est *e, const val_area *area)
+{
+	json_t *result = est_from_area(e, area);
+
+	if (!result)
+		est_finish(e, MESH_EINTERNAL, "valuation model failed", NULL);
+	else
+		est_answer(e, result);
 }
 
 static void est_area_done(void *arg, mesh_err err, const char *msg,
                           json_t *reply)
 {
 	est *e = arg;
-	json_t *comps = json_object_get(reply, "comps"), *result;
-	size_t n = json_array_size(comps);
-	val_comp *cands;
-	val_subject s;
-	val_result *r;
-	char why[VALUATION_ERR_MAX];
-	double lat = NAN, lon = NAN, median = e->median_sqft;
-	size_t count = e->zip_count;
-	val_source src = VAL_SRC_ZIP;
+	val_area *area;
+	json_t *result;
 
 	if (err != MESH_OK) {
 		est_comps_failed(e, err, msg);
 		return;
 	}
-	cands = calloc(n ? n : 1, sizeof *cands);
-	r = malloc(sizeof *r);
-	if (!cands || !r) {
-		free(cands);
-		free(r);
+	if (!(area = val_area_from_json(reply))) {
 		est_finish(e, MESH_EINTERNAL, "out of memory", NULL);
 		return;
 	}
-	e->area_comps = json_incref(comps);
-	val_cands_from_json(comps, cands);
-	if (isnan(e->a.sqft) && isnan(median)) {
-		val_cands_summary(cands, n, &lat, &lon, &median, &count);
-		src = VAL_SRC_AREA;
-	}
-	if (json_is_true(json_object_get(reply, "truncated")))
+	if (area->truncated)
 		mesh_log(e->req, MESH_LOG_INFO, NULL,
 		         "more than %d candidate sales: the nearest used",
 		         VALUATION_CANDIDATES_MAX);
-	if (!val_subject_resolve(&e->a, e->centroid_lat, e->centroid_lon,
-	                         median, src, count, &s, why, sizeof why)) {
-		result = val_report_no_value(&e->a, NULL, why);
-	} else {
-		val_estimate(&s.home, cands, n, NULL, e->a.as_of, r);
-		if (r->status == VAL_OK || r->status == VAL_ENOTENOUGH) {
-			result = val_report_json(&e->a, &s, r, comps);
-			est_store(e, &s, result);
-		} else {
-			/* The arguments were checked: this is a bug. */
-			mesh_log(e->req, MESH_LOG_ERROR, NULL,
-			         "model refused a checked subject: %s",
-			         r->reason);
-			free(cands);
-			free(r);
-			est_finish(e, MESH_EINTERNAL, "valuation model failed",
-			           NULL);
-			return;
-		}
-	}
-	free(cands);
-	free(r);
-	json_object_set_new(result, "cached", json_false());
-	est_finish(e, MESH_OK, "", result);
-	json_decref(result);
+	result = est_from_area(e, area);
+	if (est_memory(e))
+		val_area_cache_put_area(areas, e->epoch, e->area_lat,
+		                        e->area_lon, e->a.as_of, area,
+		                        now_ms());
+	else
+		val_area_free(area);
+	if (!result)
+		est_finish(e, MESH_EINTERNAL, "valuation model failed", NULL);
+	else
+		est_answer(e, result);
 }
 
-static void est_fetch_area(est *e, double lat, double lon)
+static void est_area(est *e, double lat, double lon)
 {
-	json_t *args = search_args(e);
+	const val_area *area;
+	json_t *args;
 
+	e->area_lat = lat;
+	e->area_lon = lon;
+	if (est_memory(e) && (area = val_area_cache_get_area(
+	                          areas, lat, lon, e->a.as_of, now_ms()))) {
+		est_area_ready(e, area);
+		return;
+	}
+	e->epoch = val_area_cache_epoch(areas);
+	args = search_args(e);
 	json_object_set_new(args, "lat", json_real(lat));
 	json_object_set_new(args, "lon", json_real(lon));
 	json_object_set_new(args, "radius_mi", json_real(VAL_RADIUS_MAX_MI));
 	mesh_call(e->req, "comps", "search", args, est_area_done, e);
 }
 
-static void est_zip_done(void *arg, mesh_err err, const char *msg,
-                         json_t *reply)
+static void est_zip_known(est *e, const val_zip_summary *z)
 {
-	est *e = arg;
-	json_t *comps = json_object_get(reply, "comps");
-	size_t n = json_array_size(comps);
-	val_comp *cands;
 	char why[VALUATION_ERR_MAX];
+	json_t *result;
 
-	if (err != MESH_OK) {
-		est_comps_failed(e, err, msg);
-		return;
+	e->zip_count = z->count;
+	if (z->count > 0) {
+		e->centroid_lat = z->lat;
+		e->centroid_lon = z->lon;
+		e->median_sqft = z->median_sqft;
 	}
-	if (!(cands = calloc(n ? n : 1, sizeof *cands))) {
-		est_finish(e, MESH_EINTERNAL, "out of memory", NULL);
-		return;
-	}
-	e->zip_comps = json_incref(comps);
-	val_cands_from_json(comps, cands);
-	val_cands_summary(cands, n, &e->centroid_lat, &e->centroid_lon,
-	                  &e->median_sqft, &e->zip_count);
-	free(cands);
 	if (e->a.has_point) {
-		est_fetch_area(e, e->a.lat, e->a.lon);
+		est_area(e, e->a.lat, e->a.lon);
 	} else if (e->zip_count > 0) {
-		est_fetch_area(e, e->centroid_lat, e->centroid_lon);
+		est_area(e, e->centroid_lat, e->centroid_lon);
 	} else {
-		json_t *result;
-
 		snprintf(why, sizeof why,
 		         "no comparable sales in ZIP %s in the 12 months "
 		         "before the valuation date: the area is not covered",
 		         e->a.zip);
 		result = val_report_no_value(&e->a, NULL, why);
-		json_object_set_new(result, "cached", json_false());
-		est_finish(e, MESH_OK, "", result);
-		json_decref(result);
+		est_answer(e, result);
 	}
+}
+
+static void est_zip_done(void *arg, mesh_err err, const char *msg,
+                         json_t *reply)
+{
+	est *e = arg;
+	val_area *sales;
+	val_zip_summary z = {NAN, NAN, NAN, 0};
+
+	if (err != MESH_OK) {
+		est_comps_failed(e, err, msg);
+		return;
+	}
+	if (!(sales = val_area_from_json(reply))) {
+		est_finish(e, MESH_EINTERNAL, "out of memory", NULL);
+		return;
+	}
+	val_cands_summary(sales->cands, sales->n, &z.lat, &z.lon,
+	                  &z.median_sqft, &z.count);
+	val_area_free(sales);
+	if (est_memory(e))
+		val_area_cache_put_zip(areas, e->epoch, e->a.zip, e->a.as_of,
+		                       &z, now_ms());
+	est_zip_known(e, &z);
 }
 
 static void est_compute(est *e)
 {
+	val_zip_summary z;
+
 	if (!e->a.has_point || (isnan(e->a.sqft) && e->a.zip[0])) {
-		json_t *args = search_args(e);
+		json_t *args;
+
+		if (est_memory(e) &&
+		    val_area_cache_get_zip(areas, e->a.zip, e->a.as_of,
+		                           now_ms(), &z)) {
+			est_zip_known(e, &z);
+			return;
+		}
+		e->epoch = val_area_cache_epoch(areas);
+		args = search_args(e);
 		json_object_set_new(args, "zip", json_string(e->a.zip));
 		mesh_call(e->req, "comps", "search", args, est_zip_done, e);
 	} else {
-		est_fetch_area(e, e->a.lat, e->a.lon);
+		est_area(e, e->a.lat, e->a.lon);
 	}
 }
 
@@ -335,6 +438,7 @@ static void est_looked_up(void *arg, mesh_err err, const char *msg,
 		json_t *v = json_loadb(json_string_value(hit),
 		                       json_string_length(hit), 0, NULL);
 		if (json_is_object(v)) {
+			e->text = strdup(json_string_value(hit));
 			json_object_set_new(v, "cached", json_true());
 			est_finish(e, MESH_OK, "", v);
 			json_decref(v);
@@ -342,15 +446,21 @@ static void est_looked_up(void *arg, mesh_err err, const char *msg,
 		}
 		json_decref(v);
 	}
-	/* Redis down: answer anyway, uncached (the store will fail too). */
+	/* Redis down: answer anyway, uncached (the store will fail too),
+	 * and without memory, whose freshness Redis tells. */
 	snprintf(e->gen, sizeof e->gen, "%s",
 	         json_is_string(gen) ? json_string_value(gen) : "");
+	if (err == MESH_OK) {
+		e->gen_known = true;
+		val_area_cache_sync(areas, atoll(e->gen));
+	}
 	est_compute(e);
 }
-
-/* Values the question a for req; done(e, ...) runs exactly once, later. */
-static void est_start(mesh_req *req, const val_args *a, est_done_fn done,
-                      void *arg)
+/* Values the question a for req; done(e, ...) runs exactly once, later.
+ * brief: the result may hold only the fields val_report_summary() takes,
+ * with the whole report in e->text. */
+static void est_start(mesh_req *req, const val_args *a, bool brief,
+                      est_done_fn done, void *arg)
 {
 	est *e = calloc(1, sizeof *e);
 	char question[VAL_ARGS_KEY_MAX];
@@ -362,6 +472,7 @@ static void est_start(mesh_req *req, const val_args *a, est_done_fn done,
 	e->a = *a;
 	e->done = done;
 	e->arg = arg;
+	e->brief = brief;
 	e->centroid_lat = e->centroid_lon = e->median_sqft = NAN;
 	if (val_args_cache_key(a, question, sizeof question) &&
 	    (key = mesh_kv_key("est", question, NULL)))
@@ -393,20 +504,21 @@ static void valuation_estimate(mesh_req *req, json_t *args)
 		mesh_fail(req, MESH_EINVAL, "%s", err);
 		return;
 	}
-	est_start(req, &a, estimate_done, NULL);
+	est_start(req, &a, false, estimate_done, NULL);
 }
 
 /* ---- lead.created -------------------------------------------------------
  * Every lead gets a valuation record, with a value or the reason it has
- * none, kept under valuation:lead:<id> and announced as lead.valued
- * {"lead_id", "valuation"}. A redelivered event announces the kept record
- * again (consumers are idempotent), so a crash between the two steps loses
- * nothing. When comps cannot answer, the event fails and is retried. */
+ * none: the full report, kept under valuation:lead:<id>, and its summary
+ * announced as lead.valued {"lead_id", "valuation": summary}. A redelivered
+ * event announces the kept record again (consumers are idempotent), so a
+ * crash between the two steps loses nothing. When comps cannot answer, the
+ * event fails and is retried. */
 
 typedef struct lead_job {
 	mesh_req *req;
 	char *id;
-	json_t *record;
+	json_t *record; /* the report being kept */
 } lead_job;
 
 static void lead_job_end(lead_job *l, mesh_err err, const char *msg)
@@ -425,23 +537,24 @@ static void lead_published(void *arg, mesh_err err, const char *msg)
 	lead_job_end(arg, err, msg);
 }
 
+/* Announces the summary of record (borrowed). */
 static void lead_publish(lead_job *l, json_t *record)
 {
-	json_t *value = json_object_get(record, "value");
+	json_t *summary = val_report_summary(record, l->id);
+	json_t *value = json_object_get(summary, "value");
+	const char *reason =
+	    json_string_value(json_object_get(summary, "reason"));
 
 	if (json_is_integer(value))
 		mesh_log(l->req, MESH_LOG_INFO, NULL, "lead %s valued at $%lld",
 		         l->id, (long long)json_integer_value(value));
 	else
-		mesh_log(
-		    l->req, MESH_LOG_INFO, NULL, "lead %s has no value: %s",
-		    l->id,
-		    json_string_value(json_object_get(record, "reason"))
-		        ? json_string_value(json_object_get(record, "reason"))
-		        : "no reason given");
+		mesh_log(l->req, MESH_LOG_INFO, NULL,
+		         "lead %s has no value: %s", l->id,
+		         reason ? reason : "no reason given");
 	mesh_publish(
 	    l->req, "lead.valued",
-	    json_pack("{s:s, s:O}", "lead_id", l->id, "valuation", record),
+	    json_pack("{s:s, s:o}", "lead_id", l->id, "valuation", summary),
 	    lead_published, l);
 }
 
@@ -449,7 +562,7 @@ static void lead_publish(lead_job *l, json_t *record)
 static void lead_kept(void *arg, mesh_err err, const char *msg, json_t *reply)
 {
 	lead_job *l = arg;
-	json_t *earlier = NULL;
+	json_t *earlier = NULL, *ours = l->record;
 
 	if (err != MESH_OK) {
 		lead_job_end(l, MESH_EUNAVAILABLE, msg);
@@ -458,39 +571,41 @@ static void lead_kept(void *arg, mesh_err err, const char *msg, json_t *reply)
 	if (json_is_string(reply))
 		earlier = json_loadb(json_string_value(reply),
 		                     json_string_length(reply), 0, NULL);
-	lead_publish(l, earlier ? earlier : l->record);
+	l->record = NULL;
+	lead_publish(l, earlier ? earlier : ours);
 	json_decref(earlier);
+	json_decref(ours);
 }
 
-static void lead_keep(lead_job *l, json_t *record)
+/* Keeps record (borrowed; text: its JSON, or NULL to write it) and then
+ * announces it. */
+static void lead_keep(lead_job *l, json_t *record, const char *text)
 {
-	char *text;
+	char *owned = NULL;
 
 	json_object_del(record, "cached");
-	json_object_set_new(record, "lead_id", json_string(l->id));
-	l->record = json_incref(record);
-	if (!(text = json_dumps(record, JSON_COMPACT))) {
+	if (!text &&
+	    !(text = owned = json_dumps(record, VALUATION_JSON_FLAGS))) {
 		lead_job_end(l, MESH_EINTERNAL, "out of memory");
 		return;
 	}
+	l->record = json_incref(record);
 	mesh_kv_commandf(lead_kept, l, "SET %s %s NX GET",
 	                 mesh_kv_key("lead", l->id, NULL), text);
-	free(text);
+	free(owned);
 }
 
 static void lead_estimated(est *e, mesh_err err, const char *msg,
                            json_t *result)
 {
 	lead_job *l = e->arg;
-	json_t *record;
 
 	if (err != MESH_OK) {
 		lead_job_end(l, err, msg);
 		return;
 	}
-	record = json_deep_copy(result);
-	lead_keep(l, record);
-	json_decref(record);
+	/* The estimate is ours alone: no copy needed to drop "cached". */
+	lead_keep(l, result, e->text);
 }
 
 static void lead_looked_up(void *arg, mesh_err err, const char *msg,
@@ -516,11 +631,11 @@ static void lead_looked_up(void *arg, mesh_err err, const char *msg,
 		json_t *record = val_report_no_value(
 		    &a, NULL,
 		    "the lead's address has no ZIP code to value it by");
-		lead_keep(l, record);
+		lead_keep(l, record, NULL);
 		json_decref(record);
 		return;
 	}
-	est_start(l->req, &a, lead_estimated, l);
+	est_start(l->req, &a, true, lead_estimated, l);
 }
 
 static void on_lead_created(mesh_req *req, json_t *lead)
@@ -549,7 +664,9 @@ static void on_lead_created(mesh_req *req, json_t *lead)
  * {"id", "lat", "lon", "zip"} for one sale, or, from an import, one per ZIP
  * {"zip", "lat", "lon", "radius_mi", "count"} (the batch's centroid and
  * spread there): drop cached estimates within 2 miles of any new sale, and
- * those whose question named the ZIP (its centroid and median moved). */
+ * those whose question named the ZIP (its centroid and median moved); the
+ * same for the sales kept in memory, at once (an estimate running now
+ * must not keep what it fetched before the sale). */
 
 static void cache_dropped(void *arg, mesh_err err, const char *msg,
                           json_t *reply)
@@ -560,9 +677,24 @@ static void cache_dropped(void *arg, mesh_err err, const char *msg,
 		mesh_fail(req, MESH_EUNAVAILABLE, "redis: %s", msg);
 		return;
 	}
+	val_area_cache_advance(areas,
+	                       json_integer_value(json_array_get(reply, 1)));
 	mesh_log(req, MESH_LOG_DEBUG, NULL, "dropped %lld cached estimates",
-	         (long long)json_integer_value(reply));
+	         (long long)json_integer_value(json_array_get(reply, 0)));
 	mesh_reply(req, NULL);
+}
+
+/* Drops what the sales of event touch from memory. */
+static void memory_drop(double lat, double lon, double radius_mi,
+                        const char *zip)
+{
+	if (zip)
+		val_area_cache_drop_zip(areas, zip);
+	if (isnan(lat))
+		val_area_cache_drop_areas(areas);
+	else
+		val_area_cache_drop_near(areas, lat, lon,
+		                         radius_mi + VALUATION_DROP_SLACK_MI);
 }
 
 static void on_comp_added(mesh_req *req, json_t *event)
@@ -571,22 +703,26 @@ static void on_comp_added(mesh_req *req, json_t *event)
 	       *jlon = json_object_get(event, "lon");
 	const char *zip = json_string_value(json_object_get(event, "zip"));
 	double spread = json_number_value(json_object_get(event, "radius_mi"));
+	double radius_mi = VAL_RADIUS_MAX_MI + (spread > 0 ? spread : 0);
 	char lon[32] = "", lat[32] = "", radius[32] = "";
 	char geo[128], exp[128], gen[128], zipset[128];
 	const char *argv[10];
 	int argc = 0, has_zip = zip && strlen(zip) == 5;
+	int has_point = json_is_number(jlat) && json_is_number(jlon);
 
-	if (json_is_number(jlat) && json_is_number(jlon)) {
+	if (has_point) {
 		snprintf(lon, sizeof lon, "%.6f", json_number_value(jlon));
 		snprintf(lat, sizeof lat, "%.6f", json_number_value(jlat));
-		snprintf(radius, sizeof radius, "%.3f",
-		         VAL_RADIUS_MAX_MI + (spread > 0 ? spread : 0));
+		snprintf(radius, sizeof radius, "%.3f", radius_mi);
 	} else if (!has_zip) {
 		mesh_log(req, MESH_LOG_WARN, NULL,
 		         "comp.added without lat/lon or zip: ignored");
 		mesh_reply(req, NULL);
 		return;
 	}
+	memory_drop(has_point ? json_number_value(jlat) : NAN,
+	            has_point ? json_number_value(jlon) : NAN, radius_mi,
+	            has_zip ? zip : NULL);
 	snprintf(geo, sizeof geo, "%s", mesh_kv_key("cache", "geo", NULL));
 	snprintf(exp, sizeof exp, "%s", mesh_kv_key("cache", "exp", NULL));
 	snprintf(gen, sizeof gen, "%s", mesh_kv_key("cache", "gen", NULL));
@@ -614,6 +750,13 @@ static int valuation_init(void)
 	const char *v = getenv("VALUATION_CACHE_TTL_S");
 	char *end;
 
+	areas =
+	    val_area_cache_new(VALUATION_AREAS_MAX, VALUATION_AREA_SALES_MAX,
+	                       VALUATION_AREA_AGE_MAX_MS);
+	if (!areas) {
+		mesh_log(NULL, MESH_LOG_ERROR, NULL, "out of memory");
+		return 1;
+	}
 	if (v && *v) {
 		cache_ttl_s = strtoll(v, &end, 10);
 		if (*end || cache_ttl_s < 1 ||

@@ -140,7 +140,7 @@ static json_t *number(double v)
 	return json_real(v);
 }
 
-static const char *source_name(val_source s, bool location)
+const char *val_source_name(val_source s, bool location)
 {
 	if (s == VAL_SRC_GIVEN)
 		return "given";
@@ -161,8 +161,8 @@ static json_t *subject_json(const val_args *a, const val_subject *s)
 	    number(h ? h->sqft : a->sqft), "beds", number(a->beds), "baths",
 	    number(a->baths), "year_built",
 	    a->year_built ? json_integer(a->year_built) : json_null(),
-	    "location", source_name(s ? s->location : VAL_SRC_GIVEN, true),
-	    "sqft_source", source_name(s ? s->sqft : VAL_SRC_GIVEN, false));
+	    "location", val_source_name(s ? s->location : VAL_SRC_GIVEN, true),
+	    "sqft_source", val_source_name(s ? s->sqft : VAL_SRC_GIVEN, false));
 }
 
 static json_t *found_json(const val_result *r)
@@ -171,52 +171,85 @@ static json_t *found_json(const val_result *r)
 	                 (json_int_t)r->found[1], "2", (json_int_t)r->found[2]);
 }
 
-static json_t *notes_json(const val_subject *s)
+size_t val_report_notes(const val_subject *s,
+                        char notes[VAL_NOTES_MAX][VAL_NOTE_LEN])
 {
-	json_t *notes = json_array();
-	char buf[200];
+	size_t n = 0;
 
-	if (s && s->location == VAL_SRC_ZIP) {
-		snprintf(buf, sizeof buf,
+	if (s && s->location == VAL_SRC_ZIP)
+		snprintf(notes[n++], VAL_NOTE_LEN,
 		         "location unknown: valued at the centroid of %zu "
 		         "sales in ZIP %s; confidence lowered",
 		         s->basis_count, s->zip);
-		json_array_append_new(notes, json_string(buf));
-	}
 	if (s && s->sqft != VAL_SRC_GIVEN) {
 		if (s->sqft == VAL_SRC_ZIP)
-			snprintf(buf, sizeof buf,
+			snprintf(notes[n++], VAL_NOTE_LEN,
 			         "living area unknown: used the median of %zu "
 			         "sales in ZIP %s (%.0f sqft); confidence "
 			         "lowered",
 			         s->basis_count, s->zip, s->home.sqft);
 		else
-			snprintf(buf, sizeof buf,
+			snprintf(notes[n++], VAL_NOTE_LEN,
 			         "living area unknown: used the median of %zu "
 			         "nearby sales (%.0f sqft); confidence lowered",
 			         s->basis_count, s->home.sqft);
-		json_array_append_new(notes, json_string(buf));
 	}
-	return notes;
+	return n;
 }
 
-static json_t *comp_json(const val_comp_used *u, json_t *rec)
+static json_t *notes_json(const val_subject *s)
+{
+	char notes[VAL_NOTES_MAX][VAL_NOTE_LEN];
+	size_t n = val_report_notes(s, notes);
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_string(notes[i]));
+	return list;
+}
+
+double val_report_confidence(const val_subject *s, const val_result *r)
+{
+	double confidence = r->confidence;
+
+	if (s->location == VAL_SRC_ZIP)
+		confidence *= VAL_CONF_FACTOR_ZIP_CENTROID;
+	if (s->sqft != VAL_SRC_GIVEN)
+		confidence *= VAL_CONF_FACTOR_SQFT_MEDIAN;
+	return round(confidence / 0.01) * 0.01;
+}
+
+const char *val_report_label(const val_subject *s, const val_result *r)
+{
+	double confidence = r->confidence;
+
+	/* From the unrounded confidence, as always. */
+	if (s->location == VAL_SRC_ZIP)
+		confidence *= VAL_CONF_FACTOR_ZIP_CENTROID;
+	if (s->sqft != VAL_SRC_GIVEN)
+		confidence *= VAL_CONF_FACTOR_SQFT_MEDIAN;
+	return confidence >= VAL_CONF_HIGH_MIN     ? "high"
+	       : confidence >= VAL_CONF_MEDIUM_MIN ? "medium"
+	                                           : "low";
+}
+
+/* A comp as the report itemizes it, its record's fields as comps stored
+ * them (a whole number as an integer, an unknown one as null). */
+static json_t *comp_json(const val_comp_used *u, const val_comp *c,
+                         const val_sale_text *t)
 {
 	const val_adjustments *j = &u->adj;
 	json_t *o;
 
 	o = json_pack(
-	    "{s:O?, s:O?, s:O?, s:f, s:O?, s:I, s:o, s:O?, s:O?, "
-	    "s:O?, s:O?}",
-	    "id", json_object_get(rec, "id"), "address",
-	    json_object_get(rec, "address"), "zip", json_object_get(rec, "zip"),
-	    "distance_mi", round_to(u->distance_mi, 0.001), "sold_date",
-	    json_object_get(rec, "sold_date"), "days_since_sale",
-	    (json_int_t)u->days_since_sale, "price", number(u->sale_price),
-	    "sqft", json_object_get(rec, "sqft"), "beds",
-	    json_object_get(rec, "beds"), "baths",
-	    json_object_get(rec, "baths"), "year_built",
-	    json_object_get(rec, "year_built"));
+	    "{s:s?, s:s?, s:s?, s:f, s:s?, s:I, s:o, s:o, s:o, s:o, s:o}", "id",
+	    c->id, "address", t->address, "zip", t->zip, "distance_mi",
+	    round_to(u->distance_mi, 0.001), "sold_date", t->sold_date,
+	    "days_since_sale", (json_int_t)u->days_since_sale, "price",
+	    number(u->sale_price), "sqft", number(c->home.sqft), "beds",
+	    number(c->home.beds), "baths", number(c->home.baths), "year_built",
+	    c->home.year_built ? json_integer(c->home.year_built)
+	                       : json_null());
 	json_object_set_new(
 	    o, "adjustments",
 	    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "time",
@@ -231,11 +264,10 @@ static json_t *comp_json(const val_comp_used *u, json_t *rec)
 }
 
 json_t *val_report_json(const val_args *a, const val_subject *s,
-                        const val_result *r, json_t *comps)
+                        const val_result *r, const val_area *area)
 {
 	char day[11];
 	json_t *o, *list;
-	double confidence;
 
 	val_day_format(a->as_of, day);
 	if (r->status != VAL_OK) {
@@ -243,28 +275,38 @@ json_t *val_report_json(const val_args *a, const val_subject *s,
 		json_object_set_new(o, "found", found_json(r));
 		return o;
 	}
-	confidence = r->confidence;
-	if (s->location == VAL_SRC_ZIP)
-		confidence *= VAL_CONF_FACTOR_ZIP_CENTROID;
-	if (s->sqft != VAL_SRC_GIVEN)
-		confidence *= VAL_CONF_FACTOR_SQFT_MEDIAN;
 	list = json_array();
 	for (size_t i = 0; i < r->n_listed; i++)
 		json_array_append_new(
-		    list, comp_json(&r->comps[i],
-		                    json_array_get(comps, r->comps[i].index)));
-	o = json_pack(
-	    "{s:o, s:o, s:o, s:f, s:s, s:f, s:o, s:I, s:o, s:o, "
-	    "s:o, s:s}",
-	    "value", number(r->value), "low", number(r->low), "high",
-	    number(r->high), "confidence", round_to(confidence, 0.01), "label",
-	    confidence >= VAL_CONF_HIGH_MIN     ? "high"
-	    : confidence >= VAL_CONF_MEDIUM_MIN ? "medium"
-	                                        : "low",
-	    "radius_mi", r->radius_mi, "found", found_json(r), "comps_count",
-	    (json_int_t)r->n_comps, "comps", list, "subject",
-	    subject_json(a, s), "notes", notes_json(s), "as_of", day);
+		    list,
+		    comp_json(&r->comps[i], &area->cands[r->comps[i].index],
+		              &area->text[r->comps[i].index]));
+	o = json_pack("{s:o, s:o, s:o, s:f, s:s, s:f, s:o, s:I, s:o, s:o, "
+	              "s:o, s:s}",
+	              "value", number(r->value), "low", number(r->low), "high",
+	              number(r->high), "confidence",
+	              val_report_confidence(s, r), "label",
+	              val_report_label(s, r), "radius_mi", r->radius_mi,
+	              "found", found_json(r), "comps_count",
+	              (json_int_t)r->n_comps, "comps", list, "subject",
+	              subject_json(a, s), "notes", notes_json(s), "as_of", day);
 	return o;
+}
+
+json_t *val_report_brief(const val_args *a, const val_subject *s,
+                         const val_result *r)
+{
+	char day[11];
+
+	val_day_format(a->as_of, day);
+	return json_pack(
+	    "{s:o, s:o, s:o, s:f, s:s, s:f, s:I, s:s, s:{s:s, s:s}}", "value",
+	    number(r->value), "low", number(r->low), "high", number(r->high),
+	    "confidence", val_report_confidence(s, r), "label",
+	    val_report_label(s, r), "radius_mi", r->radius_mi, "comps_count",
+	    (json_int_t)r->n_comps, "as_of", day, "subject", "location",
+	    val_source_name(s->location, true), "sqft_source",
+	    val_source_name(s->sqft, false));
 }
 
 json_t *val_report_no_value(const val_args *a, const val_subject *s,
@@ -276,4 +318,34 @@ json_t *val_report_no_value(const val_args *a, const val_subject *s,
 	return json_pack("{s:n, s:s, s:o, s:o, s:s}", "value", "reason", reason,
 	                 "subject", subject_json(a, s), "notes", notes_json(s),
 	                 "as_of", day);
+}
+
+/* The fields of a report that travel with a lead (lead.valued), and those
+ * of its subject: how the home was placed and sized. */
+static const char *const summary_fields[] = {
+    "value",       "low",       "high",   "confidence", "label",
+    "comps_count", "radius_mi", "reason", "as_of",
+};
+static const char *const summary_subject_fields[] = {"location", "sqft_source"};
+
+static void copy_fields(json_t *to, json_t *from, const char *const *keys,
+                        size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_object_get(from, keys[i]);
+		if (v)
+			json_object_set(to, keys[i], v);
+	}
+}
+
+json_t *val_report_summary(json_t *report, const char *lead_id)
+{
+	json_t *o = json_pack("{s:s}", "lead_id", lead_id);
+
+	copy_fields(o, report, summary_fields,
+	            sizeof summary_fields / sizeof *summary_fields);
+	copy_fields(
+	    o, json_object_get(report, "subject"), summary_subject_fields,
+	    sizeof summary_subject_fields / sizeof *summary_subject_fields);
+	return o;
 }

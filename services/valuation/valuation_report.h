@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "valuation_area.h"
 #include "valuation_args.h"
 #include "valuation_model.h"
 
@@ -68,14 +69,40 @@ bool val_subject_resolve(const val_args *a, double centroid_lat,
                          val_subject *out, char *why, size_t why_len);
 
 /* The reply for a result of val_estimate() with status VAL_OK or
- * VAL_ENOTENOUGH; comps are the records the model's candidates were made
- * from (val_cands_from_json), for the itemized comps. New reference. */
+ * VAL_ENOTENOUGH; area holds the candidates the model was given, for the
+ * itemized comps. New reference. */
 json_t *val_report_json(const val_args *a, const val_subject *s,
-                        const val_result *r, json_t *comps);
+                        const val_result *r, const val_area *area);
 
 /* The reply when no value can be given before the model runs (no sales
  * in the ZIP at all). s may be NULL. New reference. */
 json_t *val_report_no_value(const val_args *a, const val_subject *s,
                             const char *reason);
+
+/* The notes a report carries about guessed parts of the subject: at most
+ * VAL_NOTES_MAX, each shorter than VAL_NOTE_LEN. Returns how many. */
+#define VAL_NOTES_MAX 2
+#define VAL_NOTE_LEN  200
+size_t val_report_notes(const val_subject *s,
+                        char notes[VAL_NOTES_MAX][VAL_NOTE_LEN]);
+/* The confidence a report gives (the model's, lowered for guessed parts,
+ * to 0.01) and its label. */
+double val_report_confidence(const val_subject *s, const val_result *r);
+const char *val_report_label(const val_subject *s, const val_result *r);
+/* "given", "zip_centroid", "zip_median" or "area_median". */
+const char *val_source_name(val_source s, bool location);
+
+/* For a result with status VAL_OK: the report's fields a summary takes
+ * (val_report_summary gives the same from it as from the full report),
+ * without the itemized comps. New reference. */
+json_t *val_report_brief(const val_args *a, const val_subject *s,
+                         const val_result *r);
+
+/* What lead.valued carries and a lead keeps of a report (borrowed): its
+ * "lead_id" and, when the report has them, "value", "low", "high",
+ * "confidence", "label", "comps_count", "radius_mi", "reason", "as_of",
+ * and the subject's "location" and "sqft_source". The full report stays
+ * with valuation. New reference. */
+json_t *val_report_summary(json_t *report, const char *lead_id);
 
 #endif

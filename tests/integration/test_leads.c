@@ -587,9 +587,13 @@ START_TEST(lead_valued_shows_in_get)
 	json_t *r = create_ok(70, "78701");
 	char payload[512];
 
+	/* A full report, as lead.valued carried before the summary: the
+	 * lead keeps the summary's fields only. */
 	snprintf(payload, sizeof payload,
 	         "{\"lead_id\":\"%s\",\"valuation\":{\"value\":412000,"
-	         "\"low\":391000,\"high\":433000,\"confidence\":0.8}}",
+	         "\"low\":391000,\"high\":433000,\"confidence\":0.8,"
+	         "\"label\":\"high\",\"comps_count\":7,\"comps\":[{\"id\":"
+	         "\"c1\"}],\"subject\":{\"location\":\"zip_centroid\"}}}",
 	         str(r, "id"));
 	/* As libmesh's events_publish writes it. */
 	freeReplyObject(redis_server_cmd(
@@ -609,6 +613,12 @@ START_TEST(lead_valued_shows_in_get)
 	ck_assert_ptr_nonnull(v);
 	ck_assert_int_eq(json_integer_value(json_object_get(v, "value")),
 	                 412000);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "comps_count")),
+	                 7);
+	ck_assert_str_eq(str(v, "label"), "high");
+	ck_assert_str_eq(str(v, "location"), "zip_centroid");
+	ck_assert_ptr_null(json_object_get(v, "comps"));
+	ck_assert_ptr_null(json_object_get(v, "subject"));
 	json_decref(v);
 
 	long long until = proc_now_ms() + 5000, pending = -1;

@@ -87,6 +87,42 @@ static const char *str(json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* The field after name in an XINFO GROUPS entry, as an integer; -1 when
+ * absent. */
+static long long group_field(redisReply *g, const char *name)
+{
+	for (size_t j = 0; j + 1 < g->elements; j += 2)
+		if (strcmp(g->element[j]->str, name) == 0)
+			return g->element[j + 1]->type == REDIS_REPLY_INTEGER
+			           ? g->element[j + 1]->integer
+			           : -1;
+	return -1;
+}
+
+/* Until valuation has handled every comp.added published so far (it
+ * consumes them after comps answered): the cache generation then stays
+ * put, and estimates are stored. Bounded. */
+static void wait_comp_added_handled(void)
+{
+	long long end = proc_now_ms() + 10000;
+	int done = 0;
+
+	while (!done && proc_now_ms() < end) {
+		redisReply *r =
+		    redis_server_cmd(rs, "XINFO GROUPS events:comp.added");
+		for (size_t i = 0;
+		     r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+			if (group_field(r->element[i], "pending") == 0 &&
+			    group_field(r->element[i], "lag") == 0)
+				done = 1;
+		if (r)
+			freeReplyObject(r);
+		if (!done)
+			proc_sleep_ms(10);
+	}
+	ck_assert_msg(done, "valuation did not handle comp.added in 10 s");
+}
+
 /* Imports the seed in batches, as a client of comps.import would. */
 static void import_seed(void)
 {
@@ -109,6 +145,7 @@ static void import_seed(void)
 	}
 	ck_assert_uint_eq(total, 1075);
 	json_decref(root);
+	wait_comp_added_handled();
 }
 
 /* ---- comps ------------------------------------------------------------ */
@@ -161,6 +198,27 @@ START_TEST(search_by_radius_and_zip)
 		last = str(c, "sold_date");
 		ck_assert_ptr_null(json_object_get(c, "distance_mi"));
 	}
+	json_decref(r);
+
+	/* limit at the boundary: exactly the sales there, not truncated;
+	 * one fewer, truncated. */
+	r = call_ok("comps", "search",
+	            json_pack("{s:s, s:s, s:i, s:i}", "zip", "85016", "as_of",
+	                      AS_OF, "months", 18, "limit", 1000));
+	int all = (int)json_array_size(json_object_get(r, "comps"));
+	json_decref(r);
+	ck_assert_int_gt(all, 5);
+	r = call_ok("comps", "search",
+	            json_pack("{s:s, s:s, s:i, s:i}", "zip", "85016", "as_of",
+	                      AS_OF, "months", 18, "limit", all));
+	ck_assert_int_eq(json_array_size(json_object_get(r, "comps")), all);
+	ck_assert(json_is_false(json_object_get(r, "truncated")));
+	json_decref(r);
+	r = call_ok("comps", "search",
+	            json_pack("{s:s, s:s, s:i, s:i}", "zip", "85016", "as_of",
+	                      AS_OF, "months", 18, "limit", all - 1));
+	ck_assert_int_eq(json_array_size(json_object_get(r, "comps")), all - 1);
+	ck_assert(json_is_true(json_object_get(r, "truncated")));
 	json_decref(r);
 
 	/* limit cuts and says so. */
@@ -479,6 +537,173 @@ START_TEST(estimate_by_zip_and_without_value)
 }
 END_TEST
 
+/* ---- sales kept in memory ------------------------------------------------ */
+
+/* Whether two estimates say the same, whichever cache served them. */
+static int same(json_t *a, json_t *b)
+{
+	json_t *x = json_deep_copy(a), *y = json_deep_copy(b);
+	int eq;
+
+	json_object_del(x, "cached");
+	json_object_del(y, "cached");
+	eq = json_equal(x, y);
+	json_decref(x);
+	json_decref(y);
+	return eq;
+}
+
+/* Drops every cached estimate from Redis, so the next one is computed.
+ * valuation stores an estimate after it answers, on its one Redis
+ * connection: asking again something it answered first (a cache hit,
+ * which stores nothing) returns only once every earlier store is done. */
+static void forget_estimates(void)
+{
+	json_decref(estimate(&subjects[0]));
+	redisReply *r = redis_server_cmd(rs, "KEYS valuation:est:*");
+
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements;
+	     i++)
+		freeReplyObject(
+		    redis_server_cmd(rs, "DEL %s", r->element[i]->str));
+	if (r)
+		freeReplyObject(r);
+}
+
+static json_t *estimate_zip(const char *zip, int sqft)
+{
+	return call_ok("valuation", "estimate",
+	               json_pack("{s:s, s:i, s:i, s:s}", "zip", zip, "sqft",
+	                         sqft, "beds", 3, "as_of", AS_OF));
+}
+
+START_TEST(memory_answers_as_comps_would)
+{
+	json_t *by_point[3], *by_zip, *r;
+	size_t k;
+
+	import_seed();
+	for (k = 0; k < 3; k++)
+		by_point[k] = estimate(&subjects[k]);
+	by_zip = estimate_zip("85016", 1600);
+	forget_estimates();
+	/* comps gone: only memory can answer, and must answer the same,
+	 * comp for comp, weight for weight. */
+	proc_stop(comps_pid, 5000);
+	comps_pid = 0;
+	for (k = 0; k < 3; k++) {
+		struct subject other = subjects[k];
+		r = estimate(&subjects[k]);
+		ck_assert_msg(same(r, by_point[k]),
+		              "%s: from memory differs from comps",
+		              subjects[k].zip);
+		json_decref(r);
+		json_decref(by_point[k]);
+		/* A home never asked about, in the same place: memory. */
+		other.sqft += 50;
+		r = estimate(&other);
+		ck_assert(json_is_false(json_object_get(r, "cached")));
+		ck_assert(json_is_number(json_object_get(r, "value")));
+		json_decref(r);
+	}
+	/* Another home placed at the same ZIP's centroid: the ZIP's
+	 * summary and its area, both from memory. */
+	r = estimate_zip("85016", 1700);
+	ck_assert(json_is_false(json_object_get(r, "cached")));
+	ck_assert(json_is_number(json_object_get(r, "value")));
+	ck_assert_str_eq(str(json_object_get(r, "subject"), "location"),
+	                 "zip_centroid");
+	json_decref(r);
+	r = estimate_zip("85016", 1600);
+	ck_assert(same(r, by_zip));
+	json_decref(r);
+	json_decref(by_zip);
+}
+END_TEST
+
+static json_t *found(json_t *r)
+{
+	return json_object_get(r, "found");
+}
+
+static int lists(json_t *r, const char *id)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "comps"), i,
+	                   c) if (strcmp(str(c, "id"), id) == 0) return 1;
+	return 0;
+}
+
+START_TEST(comp_added_nearby_reaches_memory)
+{
+	const struct subject *s = &subjects[0];
+	json_t *before, *after, *fresh, *r;
+	char id[80];
+
+	import_seed();
+	before = estimate(s);
+	/* A sale next door, the subject's twin, two weeks ago. */
+	r = call_ok("comps", "add", sale("5 Twin St", 30.2446, -97.7632, 1800));
+	snprintf(id, sizeof id, "%s", str(r, "id"));
+	json_decref(r);
+	ck_assert_int_eq(wait_cached(s, 0), 0);
+	forget_estimates();
+	after = estimate(s);
+	ck_assert_int_eq(num(found(after), "0.5"),
+	                 num(found(before), "0.5") + 1);
+	ck_assert(!lists(before, id));
+	ck_assert(lists(after, id));
+	/* The same as a valuation that never saw the area before. */
+	proc_stop(valuation_pid, 5000);
+	valuation_pid = start_service("valuation");
+	forget_estimates();
+	fresh = estimate(s);
+	ck_assert(same(fresh, after));
+	json_decref(before);
+	json_decref(after);
+	json_decref(fresh);
+}
+END_TEST
+
+/* Another valuation instance handled the comp.added: this one only sees
+ * the cache generation move, and must not answer from what it kept. */
+START_TEST(comp_added_elsewhere_reaches_memory)
+{
+	const struct subject *s = &subjects[0];
+	const char *rec = "{\"id\":\"other-1\",\"address\":\"7 Other St\","
+	                  "\"city\":null,\"state\":null,\"zip\":\"78704\","
+	                  "\"lat\":30.2444,\"lon\":-97.763,\"beds\":3,"
+	                  "\"baths\":2,\"sqft\":1800,\"year_built\":1965,"
+	                  "\"lot_sqft\":null,\"price\":800000,"
+	                  "\"sold_date\":\"2026-10-20\"}";
+	json_t *before, *after;
+
+	import_seed();
+	before = estimate(s);
+	/* As comps writes a sale, but no comp.added reaches us. */
+	freeReplyObject(redis_server_cmd(rs, "SET comps:comp:other-1 %s", rec));
+	freeReplyObject(
+	    redis_server_cmd(rs, "GEOADD comps:geo -97.763 30.2444 other-1"));
+	freeReplyObject(
+	    redis_server_cmd(rs, "ZADD comps:zip:78704 20261020 other-1"));
+	forget_estimates();
+	after = estimate(s);
+	ck_assert(same(after, before)); /* memory, as documented */
+	json_decref(after);
+	/* The other instance's invalidation. */
+	freeReplyObject(redis_server_cmd(rs, "INCR valuation:cache:gen"));
+	forget_estimates();
+	after = estimate(s);
+	ck_assert_int_eq(num(found(after), "0.5"),
+	                 num(found(before), "0.5") + 1);
+	ck_assert(lists(after, "other-1"));
+	json_decref(before);
+	json_decref(after);
+}
+END_TEST
+
 /* ---- lead.created -> lead.valued --------------------------------------- */
 
 static int group_ready(const char *topic, const char *group)
@@ -576,13 +801,24 @@ START_TEST(lead_created_is_valued)
 	 * reason, never neither. */
 	ck_assert(json_is_number(json_object_get(val, "value")) ||
 	          strlen(str(val, "reason")) > 0);
-	ck_assert_str_eq(str(json_object_get(val, "subject"), "location"),
-	                 "zip_centroid");
-	json_decref(ev);
-	/* Kept for idempotency. */
-	redisReply *r = redis_server_cmd(rs, "EXISTS valuation:lead:lead-1");
-	ck_assert_int_eq(r->integer, 1);
+	ck_assert_str_eq(str(val, "location"), "zip_centroid");
+	ck_assert_str_eq(str(val, "sqft_source"), "given");
+	/* A summary: the itemized comps stay with valuation. */
+	ck_assert_ptr_null(json_object_get(val, "comps"));
+	ck_assert_ptr_null(json_object_get(val, "subject"));
+	/* The full report is kept, for idempotency and whoever needs it. */
+	redisReply *r = redis_server_cmd(rs, "GET valuation:lead:lead-1");
+	ck_assert(r && r->type == REDIS_REPLY_STRING);
+	json_t *kept = json_loads(r->str, 0, NULL);
 	freeReplyObject(r);
+	ck_assert(json_equal(json_object_get(kept, "value"),
+	                     json_object_get(val, "value")));
+	ck_assert(json_is_object(json_object_get(kept, "subject")));
+	if (json_is_number(json_object_get(val, "value")))
+		ck_assert_int_eq(
+		    json_array_size(json_object_get(kept, "comps")), 10);
+	json_decref(kept);
+	json_decref(ev);
 
 	/* Outside the covered ZIPs: a record that says why. */
 	publish_lead("{\"id\": \"lead-2\", \"address\": {\"zip\": \"10001\"}}",
@@ -636,6 +872,9 @@ int main(void)
 	tcase_add_test(tc, estimates_are_plausible_and_cached);
 	tcase_add_test(tc, comp_added_nearby_drops_the_cache);
 	tcase_add_test(tc, estimate_by_zip_and_without_value);
+	tcase_add_test(tc, memory_answers_as_comps_would);
+	tcase_add_test(tc, comp_added_nearby_reaches_memory);
+	tcase_add_test(tc, comp_added_elsewhere_reaches_memory);
 	tcase_add_test(tc, lead_created_is_valued);
 	tcase_add_test(tc, lead_waits_for_comps);
 	suite_add_tcase(s, tc);

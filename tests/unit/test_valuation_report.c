@@ -90,7 +90,9 @@ END_TEST
 static json_t *value(const char *args_json, json_t *comps)
 {
 	size_t n = json_array_size(comps);
-	val_comp *c = calloc(n, sizeof *c);
+	json_t *reply = json_pack("{s:O}", "comps", comps);
+	val_area *area = val_area_from_json(reply);
+	val_comp *c = area->cands;
 	json_t *args = json_loads(args_json, 0, NULL), *out;
 	val_args a;
 	val_subject s;
@@ -100,7 +102,8 @@ static json_t *value(const char *args_json, json_t *comps)
 	size_t count = 0;
 
 	ck_assert_int_eq(val_args_parse(args, TODAY, &a, why, sizeof why), 0);
-	val_cands_from_json(comps, c);
+	ck_assert_uint_eq(area->n, n);
+	json_decref(reply); /* the area needs none of it */
 	if (a.zip[0]) {
 		/* The ZIP's own sales, as a ZIP search returns them. */
 		val_comp *z = calloc(n, sizeof *z);
@@ -116,8 +119,8 @@ static json_t *value(const char *args_json, json_t *comps)
 	ck_assert(val_subject_resolve(&a, lat, lon, median, VAL_SRC_ZIP, count,
 	                              &s, why, sizeof why));
 	val_estimate(&s.home, c, n, NULL, a.as_of, &r);
-	out = val_report_json(&a, &s, &r, comps);
-	free(c);
+	out = val_report_json(&a, &s, &r, area);
+	val_area_free(area);
 	json_decref(args);
 	return out;
 }
@@ -151,6 +154,21 @@ START_TEST(reply_for_a_known_home)
 	                  "cmp-78704-", 10) == 0);
 	ck_assert(json_string_value(json_object_get(first, "address")));
 	ck_assert(num(first, "distance_mi") <= 0.5);
+	/* Itemized as the record was stored: whole numbers as integers. */
+	json_t *seed = comps, *rec = NULL, *c;
+	size_t i;
+	json_array_foreach(
+	    seed, i,
+	    c) if (strcmp(json_string_value(json_object_get(c, "id")),
+	                  json_string_value(json_object_get(first, "id"))) == 0)
+	    rec = c;
+	ck_assert_ptr_nonnull(rec);
+	const char *same[] = {"address", "zip",   "sold_date", "sqft",
+	                      "beds",    "baths", "year_built"};
+	for (i = 0; i < sizeof same / sizeof *same; i++)
+		ck_assert_msg(json_equal(json_object_get(first, same[i]),
+		                         json_object_get(rec, same[i])),
+		              "%s differs from the record", same[i]);
 	adj = json_object_get(first, "adjustments");
 	ck_assert_double_eq_tol(num(first, "adjusted_price"),
 	                        num(first, "price") + num(adj, "total"), 1);
@@ -226,6 +244,80 @@ START_TEST(no_value_reply)
 }
 END_TEST
 
+START_TEST(area_from_a_search_reply)
+{
+	json_t *reply = json_loads(
+	    "{\"comps\": [{\"id\": \"a\", \"address\": \"1 \\\"Q\\\" St\", "
+	    "\"zip\": \"78704\", \"lat\": 30.1, \"lon\": -97.1, \"sqft\": "
+	    "1000, \"price\": 300000, \"sold_date\": \"2026-06-01\"}, "
+	    "{\"lat\": 30.2}], \"truncated\": true}",
+	    0, NULL);
+	val_area *area = val_area_from_json(reply);
+
+	ck_assert_ptr_nonnull(area);
+	json_decref(reply); /* nothing borrowed from the reply */
+	ck_assert_uint_eq(area->n, 2);
+	ck_assert(area->truncated);
+	ck_assert_str_eq(area->cands[0].id, "a");
+	ck_assert_str_eq(area->text[0].address, "1 \"Q\" St");
+	ck_assert_str_eq(area->text[0].zip, "78704");
+	ck_assert_str_eq(area->text[0].sold_date, "2026-06-01");
+	ck_assert(val_comp_usable(&area->cands[0]));
+	/* A record without its fields: NULL texts, unusable. */
+	ck_assert_ptr_null(area->cands[1].id);
+	ck_assert_ptr_null(area->text[1].address);
+	ck_assert(!val_comp_usable(&area->cands[1]));
+	val_area_free(area);
+
+	area = val_area_from_json(NULL);
+	ck_assert_ptr_nonnull(area);
+	ck_assert_uint_eq(area->n, 0);
+	ck_assert(!area->truncated);
+	val_area_free(area);
+	val_area_free(NULL);
+}
+END_TEST
+
+START_TEST(summary_of_a_report)
+{
+	json_t *comps = seed_comps();
+	json_t *r = value("{\"zip\": \"85016\", \"sqft\": 1600, \"beds\": "
+	                  "3, \"as_of\": \"2026-11-01\"}",
+	                  comps);
+	json_t *sum = val_report_summary(r, "ld_1");
+	const char *same[] = {"value", "low",         "high",      "confidence",
+	                      "label", "comps_count", "radius_mi", "as_of"};
+
+	ck_assert_str_eq(json_string_value(json_object_get(sum, "lead_id")),
+	                 "ld_1");
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+		ck_assert_msg(json_equal(json_object_get(sum, same[i]),
+		                         json_object_get(r, same[i])),
+		              "%s differs", same[i]);
+	ck_assert_str_eq(json_string_value(json_object_get(sum, "location")),
+	                 "zip_centroid");
+	ck_assert_str_eq(json_string_value(json_object_get(sum, "sqft_source")),
+	                 "given");
+	ck_assert_ptr_null(json_object_get(sum, "comps"));
+	ck_assert_ptr_null(json_object_get(sum, "reason"));
+	ck_assert_uint_eq(json_object_size(sum), 11);
+	json_decref(sum);
+	json_decref(r);
+
+	/* No value: the reason travels. */
+	r = json_pack("{s:n, s:s, s:s}", "value", "reason", "no sales", "as_of",
+	              "2026-11-01");
+	sum = val_report_summary(r, "ld_2");
+	ck_assert(json_is_null(json_object_get(sum, "value")));
+	ck_assert_str_eq(json_string_value(json_object_get(sum, "reason")),
+	                 "no sales");
+	ck_assert_uint_eq(json_object_size(sum), 4);
+	json_decref(sum);
+	json_decref(r);
+	json_decref(comps);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("valuation_report");
@@ -235,6 +327,8 @@ int main(void)
 	tcase_add_test(tc, reply_for_a_known_home);
 	tcase_add_test(tc, guessed_parts_lower_confidence);
 	tcase_add_test(tc, no_value_reply);
+	tcase_add_test(tc, area_from_a_search_reply);
+	tcase_add_test(tc, summary_of_a_report);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
