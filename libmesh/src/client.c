@@ -505,6 +505,18 @@ static void early_fail_run(void *p)
 	free(e);
 }
 
+/* A Unix peer with no connection and no socket file was never started
+ * here: one access(2) answers what a connect would, without a connection
+ * being made and torn down for every call to a service not deployed. */
+static int peer_not_running(const peer *p)
+{
+	const struct sockaddr_un *sun = (const void *)&p->addr;
+
+	return !p->active && !p->queue && !p->addr_err[0] &&
+	       p->addr.ss_family == AF_UNIX &&
+	       access(sun->sun_path, F_OK) != 0 && errno == ENOENT;
+}
+
 static void fail_later(mesh_call_fn cb, void *arg, mesh_err err,
                        const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -559,11 +571,17 @@ void client_call(const char *service, const char *method, json_t *args,
 		           "%s.%s: deadline already passed", service, method);
 		return;
 	}
+	p = peer_get(service);
+	if (p && peer_not_running(p)) {
+		json_decref(args);
+		fail_later(cb, arg, MESH_EUNAVAILABLE,
+		           "%s is not running (no socket)", p->name);
+		return;
+	}
 	payload = json_dumps(args ? args : json_null(),
 	                     JSON_COMPACT | JSON_ENCODE_ANY |
 	                         JSON_REAL_PRECISION(12));
 	json_decref(args);
-	p = peer_get(service);
 	c = calloc(1, sizeof *c);
 	if (!payload || !p || !c) {
 		free(payload);

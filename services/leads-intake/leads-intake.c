@@ -411,6 +411,29 @@ static void create_dedupe(create_ctx *c)
 	mesh_call(c->req, "dedupe", "check", args, deduped, c);
 }
 
+/* Leads accepted without a quota check are logged at most once per this
+ * interval (the first at once, then with the count since): an outage of
+ * billing must not turn into a warning per lead. */
+#define BILLING_WARN_EVERY_S 10
+
+static void billing_warn(mesh_req *req, mesh_err err, const char *msg)
+{
+	static time_t last;
+	static long unlogged;
+	time_t now = time(NULL);
+
+	if (last && now - last < BILLING_WARN_EVERY_S) {
+		unlogged++;
+		return;
+	}
+	mesh_log(req, MESH_LOG_WARN, NULL,
+	         "billing.check_quota: %s: %s; lead accepted (and %ld more "
+	         "since the last such line)",
+	         mesh_strerror(err), msg, unlogged);
+	last = now;
+	unlogged = 0;
+}
+
 static void quota_checked(void *arg, mesh_err err, const char *msg,
                           json_t *result)
 {
@@ -432,9 +455,7 @@ static void quota_checked(void *arg, mesh_err err, const char *msg,
 		/* billing down or failing: take the lead anyway (a lead is
 		 * worth more than a quota); billing meters it from
 		 * lead.created when it is back. */
-		mesh_log(c->req, MESH_LOG_WARN, NULL,
-		         "billing.check_quota: %s: %s; lead accepted",
-		         mesh_strerror(err), msg);
+		billing_warn(c->req, err, msg);
 	create_dedupe(c);
 }
 

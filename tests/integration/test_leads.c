@@ -332,6 +332,33 @@ static int list_all(json_t *filter, int limit, char ids[][32], int max)
 	return n;
 }
 
+static int lines_with(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char line[8192];
+	int n = 0;
+
+	ck_assert_msg(f != NULL, "%s: cannot open", path);
+	while (fgets(line, sizeof line, f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* billing is not running here: every lead is still accepted, and the
+ * outage is one warning line, not one per lead. */
+START_TEST(billing_outage_warns_once_not_per_lead)
+{
+	char log[128];
+
+	for (int i = 0; i < 6; i++)
+		json_decref(create_ok(60 + i, "78702"));
+	snprintf(log, sizeof log, "%s/leads-intake.log", dir);
+	ck_assert_int_eq(lines_with(log, "billing.check_quota"), 1);
+	ck_assert_int_eq(lines_with(log, "billing is not running"), 1);
+}
+END_TEST
+
 START_TEST(list_filters_and_pages)
 {
 	char ids[16][32], created[8][32];
@@ -878,6 +905,7 @@ static Suite *leads_suite(void)
 	tcase_add_test(tc, duplicate_phone_returns_the_first_lead);
 	tcase_add_test(tc, idempotency_key_replays_the_first_response);
 	tcase_add_test(tc, list_filters_and_pages);
+	tcase_add_test(tc, billing_outage_warns_once_not_per_lead);
 	tcase_add_test(tc, status_moves_along_the_pipeline);
 	tcase_add_test(tc, concurrent_moves_one_wins);
 	tcase_add_test(tc, lead_created_is_durable_with_the_request_id);
