@@ -86,7 +86,7 @@ wait_http "http://127.0.0.1:$P_SLACK/count" 5000
 t_boot=$(now_ms)
 start meshd env MESH_RUN_DIR="$LD" MESH_BIN_DIR="$BIN" \
 	MESH_MANIFEST="$root/proto/mesh.json" PORT=$P_LEADS \
-	RATE_LIMIT_PER_IP=1000000 \
+	LOG_LEVEL=info RATE_LIMIT_PER_IP=1000000 \
 	SLACK_WEBHOOK_URL="http://127.0.0.1:$P_SLACK/services/TBENCH/BBENCH/x" \
 	"$BIN/meshd"
 wait_line "$dir/meshd.log" "leadmesh is up" 30000 ||

@@ -38,7 +38,9 @@ static long long max_records = LOGGER_MAX_RECORDS_DEFAULT;
 
 /* KEYS[1] the stream, KEYS[2..] request lists. ARGV: maxlen, list TTL,
  * list cap, then per record: its list's KEYS index (0: none) and its
- * JSON. */
+ * JSON. A request's list lives LOGGER_REQUEST_TTL_S from its first line:
+ * setting the TTL again on every line cost a write (and an AOF entry) per
+ * line for a request whose lines all come within seconds. */
 static const char ingest_script[] =
     "local n = 0 "
     "for i = 4, #ARGV, 2 do "
@@ -46,9 +48,10 @@ static const char ingest_script[] =
     "ARGV[i+1]) "
     "local k = tonumber(ARGV[i]) "
     "if k > 0 then "
-    "if redis.call('RPUSH', KEYS[k], ARGV[i+1]) > tonumber(ARGV[3]) then "
-    "redis.call('LTRIM', KEYS[k], 0, tonumber(ARGV[3]) - 1) end "
-    "redis.call('EXPIRE', KEYS[k], ARGV[2]) end "
+    "local len = redis.call('RPUSH', KEYS[k], ARGV[i+1]) "
+    "if len == 1 then redis.call('EXPIRE', KEYS[k], ARGV[2]) "
+    "elseif len > tonumber(ARGV[3]) then "
+    "redis.call('LTRIM', KEYS[k], 0, tonumber(ARGV[3]) - 1) end end "
     "n = n + 1 end "
     "return n";
 
