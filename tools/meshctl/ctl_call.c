@@ -81,7 +81,9 @@ int ctl_report(mesh_err err, const char *msg)
 
 void ctl_print_json(const json_t *v, int raw)
 {
-	char *s = json_dumps(v, JSON_ENCODE_ANY |
+	/* 12 significant digits, as the services write them: 0.59, not
+	 * 0.58999999999999997. */
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12) |
 	                            (raw ? JSON_COMPACT : JSON_INDENT(2)));
 
 	printf("%s\n", s ? s : "null");
