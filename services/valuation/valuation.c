@@ -33,7 +33,6 @@
 #include "valuation_args.h"
 #include "valuation_model.h"
 #include "valuation_report.h"
-#include "valuation_report_text.h"
 
 /* How long a cached estimate lives, by default: a day, as the comps it was
  * made from change little faster and every change drops it anyway. */
@@ -273,17 +272,17 @@ static json_t *est_from_area(est *e, const val_area *area)
 	} else {
 		val_estimate(&s.home, area->cands, area->n, NULL, e->a.as_of,
 		             r);
-		if (e->brief && r->status == VAL_OK &&
-		    (e->text = val_report_text(&e->a, &s, r, area))) {
-			/* A lead: the report as text, its summary's fields
-			 * as JSON, and no tree of the whole. */
-			result = val_report_brief(&e->a, &s, r);
-			est_store(e, &s);
-		} else if (r->status == VAL_OK || r->status == VAL_ENOTENOUGH) {
+		if (r->status == VAL_OK || r->status == VAL_ENOTENOUGH) {
 			result = val_report_json(&e->a, &s, r, area);
 			free(e->text);
 			e->text = json_dumps(result, VALUATION_JSON_FLAGS);
 			est_store(e, &s);
+			if (e->brief && r->status == VAL_OK) {
+				/* A lead: the full report is stored, its
+				 * summary goes on. */
+				json_decref(result);
+				result = val_report_brief(&e->a, &s, r);
+			}
 		} else {
 			mesh_log(e->req, MESH_LOG_ERROR, NULL,
 			         "model refused a checked subject: %s",
