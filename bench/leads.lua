@@ -10,6 +10,14 @@
 --
 -- Distinct across wrk threads too: each thread gets its own number in
 -- setup() and draws from its own range of street numbers and phone lines.
+--
+-- Distinct across wrk runs against the same Redis: LEADS_FROM (default 0)
+-- is where this run's numbering starts, and the driver passes the count of
+-- leads the runs before it may have sent. Without it every run would
+-- repeat the first run's leads, dedupe would answer them 200 "duplicate"
+-- (no store, no event, no consumer work) and the figures would be those of
+-- the cheap path. Leads stay distinct for 399,600 numbers (street number
+-- and street repeat after that).
 
 local firsts = {"Maria", "James", "Linda", "Robert", "Patricia", "Michael",
 	"Jennifer", "David", "Elizabeth", "William", "Barbara", "Carlos",
@@ -49,6 +57,7 @@ function setup(thread)
 end
 
 local n = 0
+local from = tonumber(os.getenv("LEADS_FROM") or "0") or 0
 function init(args)
 	-- tid is set by setup() before init() runs in the thread.
 	tid = tid or 0
@@ -58,7 +67,7 @@ end
 
 function request()
 	n = n + 1
-	local k = tid * 1000003 + n
+	local k = from + tid * 1000003 + n
 	local first = firsts[k % #firsts + 1]
 	local last = lasts[math.floor(k / #firsts) % #lasts + 1]
 	local p = places[k % #places + 1]

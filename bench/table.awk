@@ -210,6 +210,12 @@ END {
 		if (k !~ /^redis\./) continue
 		row("Redis per lead: " substr(k, 7), str(k), "", "", "", "")
 	}
+	# Leads stored may exceed leads answered by those in flight when wrk
+	# stopped; fewer means some were answered as duplicates.
+	dup = str("info.leads") - str("info.leads_created")
+	row("new leads stored / answered", str("info.leads_created"),
+		str("info.leads"), "", "all new",
+		("info.leads_created" in cnt) ? (dup <= 0 ? "ok" : "MISS") : "n/a")
 	row("slack posts / stream length", str("info.slack_posts"),
 		str("info.stream_len"), "", "", "")
 	row("dead letters (lead.created)", str("info.dead_letters"), "", "",
