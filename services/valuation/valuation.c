@@ -16,6 +16,11 @@
  *                             (idempotency); lead.valued carries its
  *                             summary (val_report_summary)
  *
+ * A lead's valuation reads the estimate cache but does not add to it: its
+ * report is kept once, under the lead. Leads are distinct homes, rarely
+ * asked about again by the same question, and the store (the report again,
+ * plus three indexes) was the costliest Redis script of the lead flow.
+ *
  * In memory: the comparable sales of the areas and ZIPs valued lately
  * (valuation_area_cache.h), so that a lead in a known area costs no
  * comps.search; valid for one generation of valuation:cache:gen, which
@@ -142,7 +147,9 @@ struct est {
 	bool gen_known; /* memory may serve: gen read from Redis */
 	uint64_t epoch; /* the memory's, when a fetch started */
 	char *text;     /* the result as stored (no "cached"), or NULL */
-	bool brief;     /* the caller wants e->text and a brief result */
+	/* A lead: the caller keeps e->text, the whole report, and takes a
+	 * brief result; nothing goes to the cache. */
+	bool brief;
 	double centroid_lat, centroid_lon, median_sqft;
 	double area_lat, area_lon; /* the centre of the area searched */
 	size_t zip_count;
@@ -276,7 +283,8 @@ static json_t *est_from_area(est *e, const val_area *area)
 			result = val_report_json(&e->a, &s, r, area);
 			free(e->text);
 			e->text = json_dumps(result, VALUATION_JSON_FLAGS);
-			est_store(e, &s);
+			if (!e->brief)
+				est_store(e, &s);
 			if (e->brief && r->status == VAL_OK) {
 				/* A lead: the full report is stored, its
 				 * summary goes on. */
@@ -457,7 +465,8 @@ static void est_looked_up(void *arg, mesh_err err, const char *msg,
 }
 /* Values the question a for req; done(e, ...) runs exactly once, later.
  * brief: the result may hold only the fields val_report_summary() takes,
- * with the whole report in e->text. */
+ * with the whole report in e->text, which the caller keeps: a computed
+ * report is not also cached. */
 static void est_start(mesh_req *req, const val_args *a, bool brief,
                       est_done_fn done, void *arg)
 {

@@ -819,6 +819,15 @@ START_TEST(lead_created_is_valued)
 		    json_array_size(json_object_get(kept, "comps")), 10);
 	json_decref(kept);
 	json_decref(ev);
+	/* Kept once: under the lead, not again in the estimate cache. */
+	r = redis_server_cmd(rs, "KEYS valuation:est:*");
+	ck_assert(r && r->type == REDIS_REPLY_ARRAY);
+	ck_assert_int_eq(r->elements, 0);
+	freeReplyObject(r);
+	r = redis_server_cmd(rs, "EXISTS valuation:cache:geo");
+	ck_assert(r && r->type == REDIS_REPLY_INTEGER);
+	ck_assert_int_eq(r->integer, 0);
+	freeReplyObject(r);
 
 	/* Outside the covered ZIPs: a record that says why. */
 	publish_lead("{\"id\": \"lead-2\", \"address\": {\"zip\": \"10001\"}}",
