@@ -12,12 +12,13 @@
  *   valuation:cache:zip:<zip> the keys whose question named that ZIP
  *   valuation:cache:gen       bumped by every invalidation: an estimate
  *                             computed across one is not stored
- *   valuation:lead:<id>       a lead's valuation, the full report, kept
- *                             (idempotency); lead.valued carries its
+ *   valuation:lead:<id>       a lead's valuation record (val_report_lead:
+ *                             the report, each comp named, not itemized),
+ *                             kept (idempotency); lead.valued carries its
  *                             summary (val_report_summary)
  *
  * A lead's valuation reads the estimate cache but does not add to it: its
- * report is kept once, under the lead. Leads are distinct homes, rarely
+ * record is kept once, under the lead. Leads are distinct homes, rarely
  * asked about again by the same question, and the store (the report again,
  * plus three indexes) was the costliest Redis script of the lead flow.
  *
@@ -147,9 +148,9 @@ struct est {
 	bool gen_known; /* memory may serve: gen read from Redis */
 	uint64_t epoch; /* the memory's, when a fetch started */
 	char *text;     /* the result as stored (no "cached"), or NULL */
-	/* A lead: the caller keeps e->text, the whole report, and takes a
-	 * brief result; nothing goes to the cache. */
-	bool brief;
+	/* A lead's: the result is val_report_lead's, which the caller keeps
+	 * (e->text); a computed one is not cached. */
+	bool lead;
 	double centroid_lat, centroid_lon, median_sqft;
 	double area_lat, area_lon; /* the centre of the area searched */
 	size_t zip_count;
@@ -280,17 +281,12 @@ static json_t *est_from_area(est *e, const val_area *area)
 		val_estimate(&s.home, area->cands, area->n, NULL, e->a.as_of,
 		             r);
 		if (r->status == VAL_OK || r->status == VAL_ENOTENOUGH) {
-			result = val_report_json(&e->a, &s, r, area);
+			result = e->lead ? val_report_lead(&e->a, &s, r, area)
+			                 : val_report_json(&e->a, &s, r, area);
 			free(e->text);
 			e->text = json_dumps(result, VALUATION_JSON_FLAGS);
-			if (!e->brief)
+			if (!e->lead)
 				est_store(e, &s);
-			if (e->brief && r->status == VAL_OK) {
-				/* A lead: the full report is stored, its
-				 * summary goes on. */
-				json_decref(result);
-				result = val_report_brief(&e->a, &s, r);
-			}
 		} else {
 			mesh_log(e->req, MESH_LOG_ERROR, NULL,
 			         "model refused a checked subject: %s",
@@ -464,10 +460,9 @@ static void est_looked_up(void *arg, mesh_err err, const char *msg,
 	est_compute(e);
 }
 /* Values the question a for req; done(e, ...) runs exactly once, later.
- * brief: the result may hold only the fields val_report_summary() takes,
- * with the whole report in e->text, which the caller keeps: a computed
- * report is not also cached. */
-static void est_start(mesh_req *req, const val_args *a, bool brief,
+ * lead: for a lead's record (val_report_lead), kept by the caller from
+ * e->text; a computed one is not also cached. */
+static void est_start(mesh_req *req, const val_args *a, bool lead,
                       est_done_fn done, void *arg)
 {
 	est *e = calloc(1, sizeof *e);
@@ -480,7 +475,7 @@ static void est_start(mesh_req *req, const val_args *a, bool brief,
 	e->a = *a;
 	e->done = done;
 	e->arg = arg;
-	e->brief = brief;
+	e->lead = lead;
 	e->centroid_lat = e->centroid_lon = e->median_sqft = NAN;
 	if (val_args_cache_key(a, question, sizeof question) &&
 	    (key = mesh_kv_key("est", question, NULL)))
@@ -517,7 +512,7 @@ static void valuation_estimate(mesh_req *req, json_t *args)
 
 /* ---- lead.created -------------------------------------------------------
  * Every lead gets a valuation record, with a value or the reason it has
- * none: the full report, kept under valuation:lead:<id>, and its summary
+ * none (val_report_lead), kept under valuation:lead:<id>, and its summary
  * announced as lead.valued {"lead_id", "valuation": summary}. A redelivered
  * event announces the kept record again (consumers are idempotent), so a
  * crash between the two steps loses nothing. When comps cannot answer, the

@@ -263,8 +263,18 @@ static json_t *comp_json(const val_comp_used *u, const val_comp *c,
 	return o;
 }
 
-json_t *val_report_json(const val_args *a, const val_subject *s,
-                        const val_result *r, const val_area *area)
+/* A comp as a lead's record names it: which sale, and what it counted
+ * for. */
+static json_t *comp_named(const val_comp_used *u, const val_comp *c)
+{
+	return json_pack("{s:s?, s:f, s:o, s:f}", "id", c->id, "distance_mi",
+	                 round_to(u->distance_mi, 0.001), "adjusted_price",
+	                 number(round(u->adjusted_price)), "weight",
+	                 round_to(u->weight, 1e-4));
+}
+
+static json_t *report(const val_args *a, const val_subject *s,
+                      const val_result *r, const val_area *area, bool itemized)
 {
 	char day[11];
 	json_t *o, *list;
@@ -276,11 +286,13 @@ json_t *val_report_json(const val_args *a, const val_subject *s,
 		return o;
 	}
 	list = json_array();
-	for (size_t i = 0; i < r->n_listed; i++)
+	for (size_t i = 0; i < r->n_listed; i++) {
+		const val_comp_used *u = &r->comps[i];
 		json_array_append_new(
-		    list,
-		    comp_json(&r->comps[i], &area->cands[r->comps[i].index],
-		              &area->text[r->comps[i].index]));
+		    list, itemized ? comp_json(u, &area->cands[u->index],
+		                               &area->text[u->index])
+		                   : comp_named(u, &area->cands[u->index]));
+	}
 	o = json_pack("{s:o, s:o, s:o, s:f, s:s, s:f, s:o, s:I, s:o, s:o, "
 	              "s:o, s:s}",
 	              "value", number(r->value), "low", number(r->low), "high",
@@ -293,20 +305,16 @@ json_t *val_report_json(const val_args *a, const val_subject *s,
 	return o;
 }
 
-json_t *val_report_brief(const val_args *a, const val_subject *s,
-                         const val_result *r)
+json_t *val_report_json(const val_args *a, const val_subject *s,
+                        const val_result *r, const val_area *area)
 {
-	char day[11];
+	return report(a, s, r, area, true);
+}
 
-	val_day_format(a->as_of, day);
-	return json_pack(
-	    "{s:o, s:o, s:o, s:f, s:s, s:f, s:I, s:s, s:{s:s, s:s}}", "value",
-	    number(r->value), "low", number(r->low), "high", number(r->high),
-	    "confidence", val_report_confidence(s, r), "label",
-	    val_report_label(s, r), "radius_mi", r->radius_mi, "comps_count",
-	    (json_int_t)r->n_comps, "as_of", day, "subject", "location",
-	    val_source_name(s->location, true), "sqft_source",
-	    val_source_name(s->sqft, false));
+json_t *val_report_lead(const val_args *a, const val_subject *s,
+                        const val_result *r, const val_area *area)
+{
+	return report(a, s, r, area, false);
 }
 
 json_t *val_report_no_value(const val_args *a, const val_subject *s,

@@ -92,11 +92,14 @@ const char *val_report_label(const val_subject *s, const val_result *r);
 /* "given", "zip_centroid", "zip_median" or "area_median". */
 const char *val_source_name(val_source s, bool location);
 
-/* For a result with status VAL_OK: the report's fields a summary takes
- * (val_report_summary gives the same from it as from the full report),
- * without the itemized comps. New reference. */
-json_t *val_report_brief(const val_args *a, const val_subject *s,
-                         const val_result *r);
+/* What a lead keeps of its valuation: the report of val_report_json()
+ * with each comp named, not itemized: {"id", "distance_mi",
+ * "adjusted_price", "weight"} (the sale's record is comps'; the estimate
+ * method itemizes it again on request). A fifth of the full report's
+ * numbers, for a record written once per lead and read back only when
+ * lead.created is redelivered. New reference. */
+json_t *val_report_lead(const val_args *a, const val_subject *s,
+                        const val_result *r, const val_area *area);
 
 /* What lead.valued carries and a lead keeps of a report (borrowed): its
  * "lead_id" and, when the report has them, "value", "low", "high",

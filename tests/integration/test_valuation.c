@@ -806,7 +806,7 @@ START_TEST(lead_created_is_valued)
 	/* A summary: the itemized comps stay with valuation. */
 	ck_assert_ptr_null(json_object_get(val, "comps"));
 	ck_assert_ptr_null(json_object_get(val, "subject"));
-	/* The full report is kept, for idempotency and whoever needs it. */
+	/* The record is kept (idempotency), each comp named, not itemized. */
 	redisReply *r = redis_server_cmd(rs, "GET valuation:lead:lead-1");
 	ck_assert(r && r->type == REDIS_REPLY_STRING);
 	json_t *kept = json_loads(r->str, 0, NULL);
@@ -814,9 +814,15 @@ START_TEST(lead_created_is_valued)
 	ck_assert(json_equal(json_object_get(kept, "value"),
 	                     json_object_get(val, "value")));
 	ck_assert(json_is_object(json_object_get(kept, "subject")));
-	if (json_is_number(json_object_get(val, "value")))
+	if (json_is_number(json_object_get(val, "value"))) {
+		json_t *first =
+		    json_array_get(json_object_get(kept, "comps"), 0);
 		ck_assert_int_eq(
 		    json_array_size(json_object_get(kept, "comps")), 10);
+		ck_assert(json_is_string(json_object_get(first, "id")));
+		ck_assert(json_is_number(json_object_get(first, "weight")));
+		ck_assert_ptr_null(json_object_get(first, "adjustments"));
+	}
 	json_decref(kept);
 	json_decref(ev);
 	/* Kept once: under the lead, not again in the estimate cache. */

@@ -86,8 +86,9 @@ START_TEST(subject_resolution)
 }
 END_TEST
 
-/* Values subject args as the daemon does, with the seed as candidates. */
-static json_t *value(const char *args_json, json_t *comps)
+/* Values subject args as the daemon does, with the seed as candidates:
+ * the estimate's report, or a lead's record. */
+static json_t *value_as(const char *args_json, json_t *comps, bool lead)
 {
 	size_t n = json_array_size(comps);
 	json_t *reply = json_pack("{s:O}", "comps", comps);
@@ -119,10 +120,16 @@ static json_t *value(const char *args_json, json_t *comps)
 	ck_assert(val_subject_resolve(&a, lat, lon, median, VAL_SRC_ZIP, count,
 	                              &s, why, sizeof why));
 	val_estimate(&s.home, c, n, NULL, a.as_of, &r);
-	out = val_report_json(&a, &s, &r, area);
+	out = lead ? val_report_lead(&a, &s, &r, area)
+	           : val_report_json(&a, &s, &r, area);
 	val_area_free(area);
 	json_decref(args);
 	return out;
+}
+
+static json_t *value(const char *args_json, json_t *comps)
+{
+	return value_as(args_json, comps, false);
 }
 
 static double num(json_t *o, const char *k)
@@ -177,6 +184,50 @@ START_TEST(reply_for_a_known_home)
 	                 "given");
 	ck_assert_int_eq(json_array_size(json_object_get(r, "notes")), 0);
 	json_decref(r);
+	json_decref(comps);
+}
+END_TEST
+
+/* A lead's record: the report, each comp named by the figures that made
+ * the value, not itemized. */
+START_TEST(lead_record_names_the_comps)
+{
+	json_t *comps = seed_comps();
+	const char *args = "{\"zip\": \"78704\", \"sqft\": 1800, \"beds\": "
+	                   "3, \"baths\": 2, \"year_built\": 1965, "
+	                   "\"as_of\": \"2026-11-01\"}";
+	json_t *full = value(args, comps), *lead = value_as(args, comps, true);
+	json_t *fc = json_object_get(full, "comps");
+	json_t *lc = json_object_get(lead, "comps");
+	const char *same[] = {"value",       "low",   "high",
+	                      "confidence",  "label", "radius_mi",
+	                      "comps_count", "found", "subject",
+	                      "notes",       "as_of"};
+	const char *named[] = {"id", "distance_mi", "adjusted_price", "weight"};
+
+	ck_assert(json_is_number(json_object_get(lead, "value")));
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+		ck_assert_msg(json_equal(json_object_get(full, same[i]),
+		                         json_object_get(lead, same[i])),
+		              "%s differs from the full report", same[i]);
+	ck_assert_uint_eq(json_array_size(lc), json_array_size(fc));
+	ck_assert_uint_eq(json_array_size(lc), 10);
+	for (size_t i = 0; i < json_array_size(lc); i++) {
+		json_t *l = json_array_get(lc, i), *f = json_array_get(fc, i);
+		ck_assert_uint_eq(json_object_size(l),
+		                  sizeof named / sizeof *named);
+		for (size_t k = 0; k < sizeof named / sizeof *named; k++)
+			ck_assert(json_equal(json_object_get(l, named[k]),
+			                     json_object_get(f, named[k])));
+	}
+	/* What travels with the lead is the same from either. */
+	json_t *s1 = val_report_summary(full, "ld_1");
+	json_t *s2 = val_report_summary(lead, "ld_1");
+	ck_assert(json_equal(s1, s2));
+	json_decref(s1);
+	json_decref(s2);
+	json_decref(full);
+	json_decref(lead);
 	json_decref(comps);
 }
 END_TEST
@@ -329,6 +380,7 @@ int main(void)
 	tcase_add_test(tc, no_value_reply);
 	tcase_add_test(tc, area_from_a_search_reply);
 	tcase_add_test(tc, summary_of_a_report);
+	tcase_add_test(tc, lead_record_names_the_comps);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
