@@ -17,6 +17,11 @@ typedef struct http_client http_client;
 #define HTTP_MAX_RESPONSE_BODY    (8u * 1024u * 1024u)
 #define HTTP_MAX_RESPONSE_HEADERS 100
 #define HTTP_MAX_IN_FLIGHT        1024
+/* Connections kept open for reuse once their transfer ended. curl's
+ * default follows the transfers running (four per transfer), so a burst
+ * of deliveries followed by a lull closed connections the next burst
+ * opened again: a TCP (and TLS) handshake per message. */
+#define HTTP_MAX_IDLE_CONNECTIONS 64
 
 /* A client bound to base. NULL only when curl cannot initialise. */
 http_client *http_client_new(struct event_base *base);

@@ -419,6 +419,37 @@ START_TEST(test_many_concurrent_complete_once)
 }
 END_TEST
 
+/* Connections outlive a lull: a second burst after the first has ended
+ * reuses the first burst's connections instead of opening new ones (curl
+ * by default keeps four per transfer still running: one, at the end). */
+#define BURST 16
+
+START_TEST(test_connections_are_reused_across_bursts)
+{
+	static struct result r[2 * BURST];
+	int ports[2 * BURST] = {0}, distinct = 0;
+
+	memset(r, 0, sizeof r);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < BURST; i++)
+			get("/burst", 0, &r[round * BURST + i]);
+		ck_assert_int_eq(run_until((round + 1) * BURST, SAFETY_MS), 0);
+	}
+	ck_assert_uint_eq(http_fake_count(fake), 2 * BURST);
+	for (size_t i = 0; i < 2 * BURST; i++) {
+		int port = http_fake_get(fake, i)->peer_port, seen = 0;
+		ck_assert_int_gt(port, 0);
+		for (int k = 0; k < distinct; k++)
+			seen |= ports[k] == port;
+		if (!seen)
+			ports[distinct++] = port;
+		ck_assert_int_eq(r[i].err, MESH_OK);
+		result_clear(&r[i]);
+	}
+	ck_assert_int_le(distinct, BURST);
+}
+END_TEST
+
 START_TEST(test_in_flight_cap_at_the_boundary)
 {
 	struct result a = {0}, b = {0}, c = {0}, d = {0};
@@ -647,6 +678,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_refused_port_is_unavailable);
 	tcase_add_test(tc, test_bad_options_are_einval_and_deferred);
 	tcase_add_test(tc, test_many_concurrent_complete_once);
+	tcase_add_test(tc, test_connections_are_reused_across_bursts);
 	tcase_add_test(tc, test_in_flight_cap_at_the_boundary);
 	tcase_add_test(tc, test_body_cap_at_the_boundary);
 	tcase_add_test(tc, test_header_cap_at_the_boundary);

@@ -159,6 +159,13 @@ static struct fake_record *fake_record_new(struct evhttp_request *req)
 	r->pub.body = r->body;
 	r->pub.body_len = len;
 	r->pub.at_ms = fake_now_ms();
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	if (conn) {
+		char *addr = NULL;
+		ev_uint16_t port = 0;
+		evhttp_connection_get_peer(conn, &addr, &port);
+		r->pub.peer_port = port;
+	}
 	return r;
 }
 

@@ -32,6 +32,9 @@ typedef struct http_fake_req {
 	const char *body; /* NUL-terminated for convenience */
 	size_t body_len;
 	int64_t at_ms; /* arrival, CLOCK_MONOTONIC (runtime_now_ms's clock) */
+	/* The client's port: requests with the same one came on the same
+	 * connection (loopback ports are not reused while it is open). */
+	int peer_port;
 } http_fake_req;
 
 /* Starts a server on an ephemeral loopback port; NULL (and why on stderr)
