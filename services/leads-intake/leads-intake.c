@@ -295,7 +295,8 @@ static void published(void *arg, mesh_err err, const char *msg)
 	             ? json_string_value(json_object_get(
 	                   json_object_get(c->lead, "address"), "zip"))
 	             : "none");
-	response = json_deep_copy(c->lead);
+	/* A shallow copy: nothing below the top level is changed. */
+	response = json_copy(c->lead);
 	json_object_set_new(response, "duplicate", json_false());
 	json_object_set_new(response, "_http",
 	                    json_pack("{s:i, s:{s:s}}", "status", 201,
@@ -328,17 +329,12 @@ static void create_store(create_ctx *c)
 	char *text, *entry;
 	int argc = 0;
 
+	/* The stored text is the lead as created; the fields that change
+	 * live beside it in the hash (lead_view.h) and join it after. */
+	text = json_dumps(c->lead, JSON_COMPACT);
 	json_object_set_new(c->lead, "status", json_string("new"));
 	json_object_set_new(c->lead, "updated_at", json_string(c->created_at));
 	json_object_set_new(c->lead, "valuation", json_null());
-	/* The stored text is the lead as created; the fields that change
-	 * live beside it in the hash (lead_view.h). */
-	json_t *core = json_deep_copy(c->lead);
-	json_object_del(core, "status");
-	json_object_del(core, "updated_at");
-	json_object_del(core, "valuation");
-	text = json_dumps(core, JSON_COMPACT);
-	json_decref(core);
 	json_t *first =
 	    json_pack("{s:n, s:s, s:s, s:s}", "from", "to", "new", "at",
 	              c->created_at, "request_id", mesh_req_id(c->req));
@@ -471,7 +467,7 @@ static void address_normalized(void *arg, mesh_err err, const char *msg,
 		            err == MESH_EINVAL ? "" : "address service: ", msg);
 		return;
 	}
-	json_t *a = json_deep_copy(result);
+	json_t *a = json_copy(result);
 	json_object_del(a, "_http");
 	json_object_set_new(c->lead, "address", a);
 	zip = json_string_value(json_object_get(a, "zip"));
