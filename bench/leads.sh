@@ -6,7 +6,7 @@ LD=$dir/leads
 REDIS_SOCK=$LD/redis/redis.sock
 STREAM=events:lead.created
 
-# footprint TAG: RSS and anonymous memory of meshd, Redis and every
+# footprint TAG: RSS, anonymous memory and PSS of meshd, Redis and every
 # service meshd runs.
 list_pids() {
 	mesh_pids "$LD" >"$dir/pids.now"
@@ -22,9 +22,11 @@ footprint() {
 	while read -r name p; do
 		rss=$(rss_kb "$p" VmRSS)
 		anon=$(rss_kb "$p" RssAnon)
+		pss=$(pss_kb "$p")
 		[ -n "$rss" ] || continue
 		note "rss.$1.$name" "$rss"
 		note "anon.$1.$name" "$anon"
+		[ -z "$pss" ] || note "pss.$1.$name" "$pss"
 		total=$((total + rss))
 	done <"$dir/pids.now"
 	note "rss.$1.TOTAL" $total

@@ -101,6 +101,13 @@ rss_kb() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
+# pss_kb PID: proportional set size: each shared page divided among the
+# processes that map it (what the process costs the machine; RSS counts
+# a shared library's pages in full in every process).
+pss_kb() {
+	awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null
+}
+
 # wrk_run SCRIPT URL SECONDS: one wrk run (one thread, $CONNS connections);
 # prints the report line of bench/report.lua.
 wrk_run() {

@@ -221,14 +221,15 @@ END {
 	row("dead letters (lead.created)", str("info.dead_letters"), "", "",
 		"", "")
 
-	section("4. Footprint: RSS MB idle (anon) | after the lead flow; boot")
+	section("4. Footprint: RSS MB idle (anon, PSS) | after the lead flow; boot")
 	for (i = 1; i <= nk; i++) {
 		k = order[i]
 		if (k !~ /^rss\.idle\./) continue
 		name = substr(k, 10)
 		if (name == "TOTAL") continue
 		svc = name != "meshd" && name != "redis-server"
-		row(name, cell(k, 1024) " (" cell("anon.idle." name, 1024) ")",
+		row(name, cell(k, 1024) " (" cell("anon.idle." name, 1024) ", " \
+			cell("pss.idle." name, 1024) ")",
 			cell("rss.load." name, 1024), "", svc ? "< 5" : "",
 			svc ? verdict(k, "<", 5, 1024) : "")
 	}
