@@ -45,8 +45,11 @@ cpu_snapshot() {
 # stopped: at most one per connection). Writes wrk's line to OUT.
 leads_from=0
 leads_run() {
-	LEADS_FROM=$leads_from wrk_run "$dir/leads.lua" "$url" "$1" \
-		>"${2:-$dir/leads.out}"
+	# Exported: an assignment before a function call need not reach the
+	# commands the function runs.
+	LEADS_FROM=$leads_from
+	export LEADS_FROM
+	wrk_run "$dir/leads.lua" "$url" "$1" >"${2:-$dir/leads.out}"
 	o=$(cat "${2:-$dir/leads.out}")
 	n=$(jget "$o" requests)
 	e=$(jget "$o" socket_errors)
