@@ -307,21 +307,30 @@ static void est_area_ready(est *e, const val_area *area)
 		est_answer(e, result);
 }
 
+/* The sales of a comps.search reply; NULL once e has been ended (comps
+ * failed, or no memory for them). */
+static val_area *est_sales(est *e, mesh_err err, const char *msg, json_t *reply)
+{
+	val_area *sales;
+
+	if (err != MESH_OK) {
+		est_comps_failed(e, err, msg);
+		return NULL;
+	}
+	if (!(sales = val_area_from_json(reply)))
+		est_finish(e, MESH_EINTERNAL, "out of memory", NULL);
+	return sales;
+}
+
 static void est_area_done(void *arg, mesh_err err, const char *msg,
                           json_t *reply)
 {
 	est *e = arg;
-	val_area *area;
+	val_area *area = est_sales(e, err, msg, reply);
 	json_t *result;
 
-	if (err != MESH_OK) {
-		est_comps_failed(e, err, msg);
+	if (!area)
 		return;
-	}
-	if (!(area = val_area_from_json(reply))) {
-		est_finish(e, MESH_EINTERNAL, "out of memory", NULL);
-		return;
-	}
 	if (area->truncated)
 		mesh_log(e->req, MESH_LOG_INFO, NULL,
 		         "more than %d candidate sales: the nearest used",
@@ -388,17 +397,11 @@ static void est_zip_done(void *arg, mesh_err err, const char *msg,
                          json_t *reply)
 {
 	est *e = arg;
-	val_area *sales;
+	val_area *sales = est_sales(e, err, msg, reply);
 	val_zip_summary z = {NAN, NAN, NAN, 0};
 
-	if (err != MESH_OK) {
-		est_comps_failed(e, err, msg);
+	if (!sales)
 		return;
-	}
-	if (!(sales = val_area_from_json(reply))) {
-		est_finish(e, MESH_EINTERNAL, "out of memory", NULL);
-		return;
-	}
 	val_cands_summary(sales->cands, sales->n, &z.lat, &z.lon,
 	                  &z.median_sqft, &z.count);
 	val_area_free(sales);

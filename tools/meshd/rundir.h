@@ -9,11 +9,11 @@
 
 #include <stddef.h>
 
-/* Creates the folders and removes stale sockets. Fails when another meshd
- * answers on <run_dir>/sock/meshd.sock. 0, or -1 with err. */
 /* Whether something accepts connections on the Unix socket at path (a
  * Unix connect is accepted or refused at once: no wait). */
 int rundir_socket_answers(const char *path);
+/* Creates the folders and removes stale sockets. Fails when another meshd
+ * answers on <run_dir>/sock/meshd.sock. 0, or -1 with err. */
 int rundir_prepare(const char *run_dir, char *err, size_t err_len);
 
 #endif
