@@ -81,6 +81,15 @@ function verdict(k, op, lim, s) {
 	return "-"
 }
 
+# A row comparing key a with key b: both cells, their per-round ratio and,
+# when op is given, the ratio's verdict against lim.
+function pair(label, a, b, op, lim,    rk) {
+	rk = ratio(a, b)
+	row(label, cell(a, 1), cell(b, 1), rcell(rk),
+		op == "" ? "" : sprintf("%s %.2fx", op, lim),
+		op == "" ? "" : verdict(rk, op, lim, 1))
+}
+
 function row(label, ours, base, rat, target, ok) {
 	printf "%-34s %-26s %-26s %-22s %-10s %s\n", label, ours, base, rat,
 		target, ok
@@ -108,23 +117,13 @@ END {
 	row("", "leadmesh", "baseline", "ratio", "target", "")
 
 	section("1. One hop: mesh call (echo.echo, ~50 B JSON) vs. raw Unix-socket ping-pong (64 B; one message per syscall, or batched)")
-	row("sequential p50 us", cell("hop.mesh.p50_us", 1),
-		cell("hop.raw.p50_us", 1), rcell(ratio("hop.mesh.p50_us",
-		"hop.raw.p50_us")), "<= 2.00x",
-		verdict(ratio("hop.mesh.p50_us", "hop.raw.p50_us"), "<=", 2, 1))
-	row("sequential p99 us", cell("hop.mesh.p99_us", 1),
-		cell("hop.raw.p99_us", 1), rcell(ratio("hop.mesh.p99_us",
-		"hop.raw.p99_us")), "", "")
-	row("sequential calls/s", cell("hop.mesh.per_s", 1),
-		cell("hop.raw.per_s", 1), rcell(ratio("hop.mesh.per_s",
-		"hop.raw.per_s")), "", "")
-	row("64 in flight: calls/s", cell("pipe.mesh.per_s", 1),
-		cell("pipe.raw.per_s", 1), rcell(ratio("pipe.mesh.per_s",
-		"pipe.raw.per_s")), ">= 0.30x",
-		verdict(ratio("pipe.mesh.per_s", "pipe.raw.per_s"), ">=", 0.3, 1))
-	row("64 in flight: calls/s, raw batched", cell("pipe.mesh.per_s", 1),
-		cell("batch.raw.per_s", 1), rcell(ratio("pipe.mesh.per_s",
-		"batch.raw.per_s")), "", "")
+	pair("sequential p50 us", "hop.mesh.p50_us", "hop.raw.p50_us", "<=", 2)
+	pair("sequential p99 us", "hop.mesh.p99_us", "hop.raw.p99_us", "", 0)
+	pair("sequential calls/s", "hop.mesh.per_s", "hop.raw.per_s", "", 0)
+	pair("64 in flight: calls/s",
+		"pipe.mesh.per_s", "pipe.raw.per_s", ">=", 0.3)
+	pair("64 in flight: calls/s, raw batched",
+		"pipe.mesh.per_s", "batch.raw.per_s", "", 0)
 	row("64 in flight: p50 us", cell("pipe.mesh.p50_us", 1),
 		cell("pipe.raw.p50_us", 1), "", "", "")
 	row("64 in flight: p99 us", cell("pipe.mesh.p99_us", 1),
@@ -135,30 +134,20 @@ END {
 		a + st_med == 0 ? "ok" : "MISS")
 
 	section("2. Gateway: wrk POST, same JSON answered; gateway = HTTP -> echo.echo (one mesh call, as nginx makes one hop); limited = rate-limit.hit (Redis) first")
-	row("req/s: gateway vs. nginx", cell("http.gw.per_s", 1),
-		cell("http.nginx.per_s", 1), rcell(ratio("http.gw.per_s",
-		"http.nginx.per_s")), ">= 1.00x",
-		verdict(ratio("http.gw.per_s", "http.nginx.per_s"), ">=", 1, 1))
-	row("p50 us: gateway vs. nginx", cell("http.gw.p50_us", 1),
-		cell("http.nginx.p50_us", 1), rcell(ratio("http.gw.p50_us",
-		"http.nginx.p50_us")), "", "")
-	row("p99 us: gateway vs. nginx", cell("http.gw.p99_us", 1),
-		cell("http.nginx.p99_us", 1), rcell(ratio("http.gw.p99_us",
-		"http.nginx.p99_us")), "<= 1.00x",
-		verdict(ratio("http.gw.p99_us", "http.nginx.p99_us"), "<=", 1, 1))
-	row("req/s: gateway vs. evhttp alone", cell("http.gw.per_s", 1),
-		cell("http.bare.per_s", 1), rcell(ratio("http.gw.per_s",
-		"http.bare.per_s")), ">= 0.70x",
-		verdict(ratio("http.gw.per_s", "http.bare.per_s"), ">=", 0.7, 1))
-	row("req/s: limited route vs. nginx", cell("http.gwrl.per_s", 1),
-		cell("http.nginx.per_s", 1), rcell(ratio("http.gwrl.per_s",
-		"http.nginx.per_s")), "", "")
-	row("p99 us: limited route vs. nginx", cell("http.gwrl.p99_us", 1),
-		cell("http.nginx.p99_us", 1), rcell(ratio("http.gwrl.p99_us",
-		"http.nginx.p99_us")), "", "")
-	row("req/s: nginx vs. evhttp alone", cell("http.nginx.per_s", 1),
-		cell("http.bare.per_s", 1), rcell(ratio("http.nginx.per_s",
-		"http.bare.per_s")), "", "")
+	pair("req/s: gateway vs. nginx",
+		"http.gw.per_s", "http.nginx.per_s", ">=", 1)
+	pair("p50 us: gateway vs. nginx",
+		"http.gw.p50_us", "http.nginx.p50_us", "", 0)
+	pair("p99 us: gateway vs. nginx",
+		"http.gw.p99_us", "http.nginx.p99_us", "<=", 1)
+	pair("req/s: gateway vs. evhttp alone",
+		"http.gw.per_s", "http.bare.per_s", ">=", 0.7)
+	pair("req/s: limited route vs. nginx",
+		"http.gwrl.per_s", "http.nginx.per_s", "", 0)
+	pair("p99 us: limited route vs. nginx",
+		"http.gwrl.p99_us", "http.nginx.p99_us", "", 0)
+	pair("req/s: nginx vs. evhttp alone",
+		"http.nginx.per_s", "http.bare.per_s", "", 0)
 	row("p50/p99 us: evhttp alone", cell("http.bare.p50_us", 1),
 		cell("http.bare.p99_us", 1), "", "", "")
 	for (i = 1; i <= nk; i++) {
