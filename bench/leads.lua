@@ -18,6 +18,14 @@
 -- (no store, no event, no consumer work) and the figures would be those of
 -- the cheap path. Leads stay distinct for 399,600 numbers (street number
 -- and street repeat after that).
+--
+-- LEADS_PACE_MS (default 0: none) paces each connection: after a reply it
+-- waits a random time, uniform in [0, 2 * LEADS_PACE_MS] ms, before its
+-- next lead. With C connections that offers about C * 1000 / LEADS_PACE_MS
+-- leads/s, arriving at random moments rather than in step, for the
+-- latency a lead sees below saturation (a closed loop with think time: a
+-- reply that is late delays that connection's next lead, so keep the rate
+-- well under what the box sustains).
 
 local firsts = {"Maria", "James", "Linda", "Robert", "Patricia", "Michael",
 	"Jennifer", "David", "Elizabeth", "William", "Barbara", "Carlos",
@@ -58,11 +66,19 @@ end
 
 local n = 0
 local from = tonumber(os.getenv("LEADS_FROM") or "0") or 0
+local pace_ms = tonumber(os.getenv("LEADS_PACE_MS") or "0") or 0
 function init(args)
 	-- tid is set by setup() before init() runs in the thread.
 	tid = tid or 0
 	wrk.method = "POST"
 	wrk.headers["Content-Type"] = "application/json"
+	math.randomseed(from + tid)
+end
+
+if pace_ms > 0 then
+	function delay()
+		return math.floor(math.random() * 2 * pace_ms + 0.5)
+	end
 end
 
 function request()

@@ -168,6 +168,7 @@ list_pids
 cpu_snapshot "$dir/cpu.before"
 redis-cli -s "$REDIS_SOCK" CONFIG RESETSTAT >/dev/null
 leads=0
+: >"$dir/lead.rates"
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	leads_run "$SECS"
@@ -178,6 +179,7 @@ while [ $r -le "$ROUNDS" ]; do
 	note lead.errors $(($(jget "$out" non2xx) + \
 		$(jget "$out" socket_errors) + $(jget "$out" timeouts)))
 	leads=$((leads + $(jget "$out" requests)))
+	echo "$(jget "$out" per_s)" >>"$dir/lead.rates"
 	drain r$r
 	r=$((r + 1))
 done
@@ -204,6 +206,30 @@ note info.stream_len "$(redis-cli -s "$REDIS_SOCK" XLEN $STREAM)"
 note info.dead_letters "$(redis-cli -s "$REDIS_SOCK" XLEN $STREAM:dead)"
 note info.slack_posts "$(curl -s "http://127.0.0.1:$P_SLACK/count")"
 footprint load
+
+# Below saturation: the rounds above keep 32 leads in flight, so their
+# latency is mostly queueing. Here each connection waits a random think
+# time between leads (bench/leads.lua, LEADS_PACE_MS) for about PCT % of
+# the rate the rounds sustained (their median): the latency a lead sees
+# on a box that keeps up.
+rate=$(sort -n "$dir/lead.rates" | awk '{ a[NR] = $1 }
+	END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+for pct in 10 50; do
+	asked=$(awk -v r="${rate:-0}" -v p=$pct 'BEGIN { printf "%d", r * p / 100 }')
+	[ "$asked" -gt 0 ] || break
+	LEADS_PACE_MS=$((CONNS * 1000 / asked))
+	export LEADS_PACE_MS
+	leads_run "$SECS" "$dir/paced.out"
+	unset LEADS_PACE_MS
+	out=$(cat "$dir/paced.out")
+	note lead.pace$pct.asked "$asked"
+	for k in per_s p50_us p99_us; do
+		note lead.pace$pct.$k "$(jget "$out" $k)"
+	done
+	note lead.pace$pct.errors $(($(jget "$out" non2xx) + \
+		$(jget "$out" socket_errors) + $(jget "$out" timeouts)))
+	drain pace$pct
+done
 
 say "bench: 5. deploy valuation under load, then kill -9 each service"
 est='{"zip":"78704","sqft":1200,"beds":3,"baths":2}'

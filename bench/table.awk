@@ -173,6 +173,18 @@ END {
 		verdict("lead.p99_us", "<", 10, 1000))
 	row("errors (non-2xx, socket, timeout)", cell("lead.errors", 1), "", "",
 		"== 0", verdict("lead.errors", "==", 0, 1))
+	# Paced runs (bench/leads.sh): one each, after the rounds.
+	for (i = 1; i <= 2; i++) {
+		p = i == 1 ? "lead.pace10." : "lead.pace50."
+		if (!((p "per_s") in cnt)) continue
+		row("paced " (i == 1 ? "10" : "50") "%: leads/s (asked)",
+			str(p "per_s") " (" str(p "asked") ")", "", "", "", "")
+		row("paced " (i == 1 ? "10" : "50") "%: p50 / p99 ms",
+			fmt(str(p "p50_us") / 1000) " / " fmt(str(p "p99_us") / 1000),
+			"", "", "", "")
+		row("paced " (i == 1 ? "10" : "50") "%: errors", str(p "errors"),
+			"", "", "== 0", str(p "errors") == 0 ? "ok" : "MISS")
+	}
 	for (i = 1; i <= ng; i++) {
 		g = groups[i]
 		if (g != "ALL") {
@@ -194,6 +206,13 @@ END {
 	if (cpu_total)
 		row("CPU us per lead: TOTAL", fmt(cpu_total),
 			"= " fmt(2e6 / cpu_total) " leads/s on 2 cores", "", "", "")
+	# Redis runs every command on one thread: however many cores the box
+	# has, it serves at most this many leads per second (its I/O could
+	# move to io-threads; its commands cannot).
+	if (("cpu.redis-server" in cnt) && str("cpu.redis-server") > 0)
+		row("Redis ceiling, one thread",
+			fmt(1e6 / str("cpu.redis-server")) " leads/s",
+			"= 1e6 / Redis us per lead", "", "", "")
 	for (i = 1; i <= nk; i++) {
 		k = order[i]
 		if (k !~ /^redis\./) continue
