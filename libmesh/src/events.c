@@ -89,6 +89,7 @@ struct events_delivery {
 	enum delivery_state state;
 	int done_called; /* the handler has let go of it */
 	int ops;         /* ctl commands outstanding for it */
+	int ack_queued;  /* its XACK waits for the sub's ack_ev */
 	struct event *timeout_ev;
 };
 
@@ -109,9 +110,11 @@ struct sub {
 	int claims;     /* XCLAIMs outstanding */
 	int running;
 	int queued;
+	int acks_queued;
 	json_t *replay_counts; /* XPENDING during the replay */
 	struct event *retry_ev;
 	struct event *pump_ev;
+	struct event *ack_ev;
 };
 
 struct events {
@@ -314,12 +317,12 @@ static void delivery_maybe_free(events_delivery *d)
 		delivery_unlink_free(d);
 }
 
-/* Is this entry held here (queued or running)? The sweep must not claim
- * it again. */
+/* Is this entry held here (queued, running, or done with its XACK not yet
+ * sent)? The sweep must not claim it again. */
 static int delivery_held(const struct sub *s, const char *id)
 {
 	for (events_delivery *d = s->e->deliveries; d; d = d->next)
-		if (d->sub == s && d->state != D_SETTLED &&
+		if (d->sub == s && (d->state != D_SETTLED || d->ack_queued) &&
 		    strcmp(d->id, id) == 0)
 			return 1;
 	return 0;
@@ -351,12 +354,76 @@ static void op_send(events_delivery *d, int argc, const char **argv,
 	kv_command(d->sub->e->ctl, op_done, d, argc, argv, lens);
 }
 
+/* The acknowledgements of one XACK, kept until Redis answers it. */
+typedef struct ack_batch {
+	events *e;
+	int n;
+	events_delivery *d[];
+} ack_batch;
+
+static void acks_done(void *p, mesh_err err, const char *msg, json_t *reply)
+{
+	ack_batch *b = p;
+	events *e = b->e;
+
+	(void)err;
+	(void)msg;
+	(void)reply;
+	/* As op_done: a failed ack leaves the entries pending, for the
+	 * sweep. */
+	if (!e->freeing) {
+		for (int i = 0; i < b->n; i++) {
+			b->d[i]->ops--;
+			e->ops--;
+			delivery_maybe_free(b->d[i]);
+		}
+		stop_check(e);
+	}
+	free(b);
+}
+
+/* One XACK for every delivery of the sub acknowledged since the last. */
+static void ack_run(evutil_socket_t fd, short what, void *p)
+{
+	struct sub *s = p;
+	events *e = s->e;
+	int n = s->acks_queued, argc = 0;
+	ack_batch *b;
+	const char **argv;
+
+	(void)fd;
+	(void)what;
+	if (n == 0 || e->freeing)
+		return;
+	b = events_xcalloc(1, sizeof *b + (size_t)n * sizeof b->d[0]);
+	argv = events_xcalloc((size_t)n + 3, sizeof *argv);
+	b->e = e;
+	argv[argc++] = "XACK";
+	argv[argc++] = s->key;
+	argv[argc++] = e->group;
+	for (events_delivery *d = e->deliveries; d && b->n < n; d = d->next)
+		if (d->sub == s && d->ack_queued) {
+			d->ack_queued = 0;
+			b->d[b->n++] = d;
+			argv[argc++] = d->id;
+		}
+	s->acks_queued = 0;
+	kv_command(e->ctl, acks_done, b, argc, argv, NULL);
+	free(argv);
+}
+
+/* Acknowledgements wait for the end of the loop's turn and leave as one
+ * XACK per topic: the handlers that end in one turn (a batch read at once,
+ * replies Redis sent together) cost Redis one command, not one each. */
 static void delivery_ack(events_delivery *d)
 {
 	struct sub *s = d->sub;
-	const char *argv[] = {"XACK", s->key, s->e->group, d->id};
 
-	op_send(d, 4, argv, NULL);
+	d->ops++;
+	s->e->ops++;
+	d->ack_queued = 1;
+	if (s->acks_queued++ == 0)
+		timer_in(s->ack_ev, 0);
 }
 
 /* Restarts the entry's idle clock at the failure (JUSTID: not a delivery),
@@ -1030,6 +1097,7 @@ int events_subscribe(events *e, const char *topic, events_handler_fn fn,
 	s->arg = arg;
 	s->retry_ev = timer_new(e->base, retry_run, s);
 	s->pump_ev = timer_new(e->base, pump_run, s);
+	s->ack_ev = timer_new(e->base, ack_run, s);
 	*tail = s;
 	return 0;
 }
@@ -1130,6 +1198,7 @@ void events_free(events *e)
 		json_decref(s->replay_counts);
 		event_free(s->retry_ev);
 		event_free(s->pump_ev);
+		event_free(s->ack_ev);
 		free(s);
 	}
 	event_free(e->sweep_ev);

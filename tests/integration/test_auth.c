@@ -269,20 +269,6 @@ static blob read_file(const char *path)
 	return b;
 }
 
-static long long eval_calls(void)
-{
-	redisReply *r = redis_server_cmd(rs, "INFO commandstats");
-	const char *p;
-	long long calls = 0;
-
-	ck_assert_ptr_nonnull(r);
-	p = strstr(r->str, "cmdstat_eval:calls=");
-	if (p)
-		calls = strtoll(p + strlen("cmdstat_eval:calls="), NULL, 10);
-	freeReplyObject(r);
-	return calls;
-}
-
 /* ---- create and list ---------------------------------------------------- */
 
 START_TEST(create_shows_the_key_once_and_stores_only_a_hash)
@@ -519,7 +505,7 @@ START_TEST(malformed_keys_never_reach_redis)
 	char msg[512];
 
 	/* A well-formed key does reach Redis (the counter works). */
-	before = eval_calls();
+	before = redis_server_calls(rs, "eval");
 	ck_assert_int_eq(
 	    call_err("verify",
 	             json_pack(
@@ -527,9 +513,9 @@ START_TEST(malformed_keys_never_reach_redis)
 	                 "lm_live_0000000000000000000000000000000000000000000"),
 	             msg, sizeof msg),
 	    MESH_EUNAUTHORIZED);
-	ck_assert_int_eq(eval_calls(), before + 1);
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), before + 1);
 
-	before = eval_calls();
+	before = redis_server_calls(rs, "eval");
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		ck_assert_int_eq(call_err("verify",
 		                          json_pack("{s:s}", "key", bad[i]),
@@ -549,7 +535,7 @@ START_TEST(malformed_keys_never_reach_redis)
 	             json_pack("{s:o}", "key", json_stringn("lm_live_\0", 9)),
 	             msg, sizeof msg),
 	    MESH_OK);
-	ck_assert_int_eq(eval_calls(), before);
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), before);
 
 	expect_err("verify", json_object(), MESH_EINVAL,
 	           "key: expected a string");

@@ -331,6 +331,33 @@ START_TEST(test_publish_then_handle_once)
 }
 END_TEST
 
+/* Deliveries that end in one turn of the loop cost Redis one XACK. */
+START_TEST(test_acks_of_one_turn_are_one_xack)
+{
+	struct consumer c = {1, M_HOLD, NULL};
+	events_opts o = fast_opts();
+	long long xacks;
+
+	consumer_start(&c, "leads.created", "svc", "svc-1", &o);
+	for (int i = 0; i < 20; i++)
+		publish_n("leads.created", i);
+	RUN_UNTIL(nheld == 20, 3000);
+	ck_assert_int_eq(nheld, 20);
+	ck_assert_int_eq(pending_count("leads.created", "svc"), 20);
+	xacks = redis_server_calls(rs, "xack");
+	for (int i = 0; i < 20; i++)
+		events_delivery_done(held[i], MESH_OK, "");
+	RUN_UNTIL(pending_count("leads.created", "svc") == 0, 3000);
+	ck_assert_int_eq(pending_count("leads.created", "svc"), 0);
+	ck_assert_int_eq(redis_server_calls(rs, "xack"), xacks + 1);
+
+	/* Nothing comes back: every one of them was acknowledged. */
+	run_for(300);
+	ck_assert_int_eq(nrec, 20);
+	consumer_end(&c);
+}
+END_TEST
+
 START_TEST(test_retry_with_backoff)
 {
 	struct consumer c = {1, M_FAIL_FIRST, NULL};
@@ -863,6 +890,7 @@ static Suite *events_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_publish_then_handle_once);
+	tcase_add_test(tc, test_acks_of_one_turn_are_one_xack);
 	tcase_add_test(tc, test_retry_with_backoff);
 	tcase_add_test(tc, test_dead_letter);
 	tcase_add_test(tc, test_one_group_shares_work);

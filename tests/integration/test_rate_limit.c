@@ -79,22 +79,6 @@ static long long num(const json_t *r, const char *k)
 	return json_integer_value(json_object_get(r, k));
 }
 
-static long long redis_stat(const char *cmd)
-{
-	redisReply *r = redis_server_cmd(rs, "INFO commandstats");
-	char field[64];
-	const char *p;
-	long long calls = 0;
-
-	ck_assert_ptr_nonnull(r);
-	snprintf(field, sizeof field, "cmdstat_%s:calls=", cmd);
-	p = strstr(r->str, field);
-	if (p)
-		calls = strtoll(p + strlen(field), NULL, 10);
-	freeReplyObject(r);
-	return calls;
-}
-
 START_TEST(limit_then_denied_then_allowed_after_the_window)
 {
 	long long t0 = proc_now_ms(), again_at;
@@ -248,11 +232,11 @@ START_TEST(script_reloads_after_a_flush)
 	ck_assert(allowed(r));
 	json_decref(r);
 	/* Now Redis knows the script: the next hit is one EVALSHA. */
-	evals = redis_stat("eval");
+	evals = redis_server_calls(rs, "eval");
 	r = hit("k", 3, 60);
 	ck_assert_int_eq(num(r, "remaining"), 1);
 	json_decref(r);
-	ck_assert_int_eq(redis_stat("eval"), evals);
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), evals);
 
 	/* Forgotten scripts (a restart, SCRIPT FLUSH): NOSCRIPT, then EVAL,
 	 * and the count carries on. */
@@ -263,11 +247,11 @@ START_TEST(script_reloads_after_a_flush)
 	ck_assert(allowed(r));
 	ck_assert_int_eq(num(r, "remaining"), 0);
 	json_decref(r);
-	ck_assert_int_eq(redis_stat("eval"), evals + 1);
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), evals + 1);
 	r = hit("k", 3, 60);
 	ck_assert(!allowed(r));
 	json_decref(r);
-	ck_assert_int_eq(redis_stat("eval"), evals + 1);
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), evals + 1);
 }
 END_TEST
 

@@ -286,3 +286,18 @@ long long redis_server_int(redis_server *rs, const char *fmt, ...)
 		freeReplyObject(r);
 	return v;
 }
+
+long long redis_server_calls(redis_server *rs, const char *cmd)
+{
+	redisReply *r = redis_server_cmd(rs, "INFO commandstats");
+	char field[64];
+	const char *at;
+	long long calls = 0;
+
+	snprintf(field, sizeof field, "cmdstat_%s:calls=", cmd);
+	if (r && r->str && (at = strstr(r->str, field)))
+		calls = strtoll(at + strlen(field), NULL, 10);
+	if (r)
+		freeReplyObject(r);
+	return calls;
+}

@@ -34,5 +34,9 @@ void redis_server_free(redis_server *rs);
 redisReply *redis_server_cmd(redis_server *rs, const char *fmt, ...);
 /* The integer reply of a command, or LLONG_MIN on any other reply. */
 long long redis_server_int(redis_server *rs, const char *fmt, ...);
+/* How many times the server has run command cmd (lower case, as INFO
+ * commandstats names it: "eval", "xack"), counted since it started or
+ * its last CONFIG RESETSTAT; commands a script ran count too. */
+long long redis_server_calls(redis_server *rs, const char *cmd);
 
 #endif
