@@ -247,7 +247,8 @@ static void ingest(mesh_req *req, json_t *args)
 			if (i % LOGGER_RECORDS_PER_EVAL == 0) {
 				chunk *k = calloc(1, sizeof *k);
 				if (!k)
-					abort(); /* as libmesh: not recoverable */
+					abort(); /* as libmesh: not recoverable
+					          */
 				k->ctx = ctx;
 				queue_add(k);
 			}

@@ -264,9 +264,9 @@ START_TEST(big_batch_is_stored_in_small_scripts_in_order)
 
 	for (int i = 0; i < 40; i++) {
 		snprintf(msg, sizeof msg, "line %d", i);
-		json_array_append_new(recs,
-		                      record("2025-07-01T08:00:00.000Z", "info",
-		                             "gateway", i % 2 ? "ODD" : NULL, msg));
+		json_array_append_new(recs, record("2025-07-01T08:00:00.000Z",
+		                                   "info", "gateway",
+		                                   i % 2 ? "ODD" : NULL, msg));
 	}
 	r = call_ok("ingest", json_pack("{s:o}", "records", recs));
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "stored")), 40);
@@ -282,8 +282,8 @@ START_TEST(big_batch_is_stored_in_small_scripts_in_order)
 		ck_assert_str_eq(field(a, (size_t)i, "msg"), msg);
 	}
 	json_decref(r);
-	r = call_ok("query", json_pack("{s:s, s:i}", "request_id", "ODD",
-	                               "limit", 40));
+	r = call_ok("query",
+	            json_pack("{s:s, s:i}", "request_id", "ODD", "limit", 40));
 	a = records_of(r);
 	ck_assert_int_eq(json_array_size(a), 20);
 	ck_assert_str_eq(field(a, 0, "msg"), "line 1");
