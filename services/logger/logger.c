@@ -246,9 +246,10 @@ static void ingest(mesh_req *req, json_t *args)
 		for (i = 0; i < m; i++) {
 			if (i % LOGGER_RECORDS_PER_EVAL == 0) {
 				chunk *k = calloc(1, sizeof *k);
+				/* As libmesh: out of memory is not
+				 * recoverable. */
 				if (!k)
-					abort(); /* as libmesh: not recoverable
-					          */
+					abort();
 				k->ctx = ctx;
 				queue_add(k);
 			}
