@@ -259,7 +259,7 @@ END_TEST
 START_TEST(big_batch_is_stored_in_small_scripts_in_order)
 {
 	json_t *recs = json_array(), *r, *a;
-	char msg[16];
+	char msg[32];
 	long long evals = redis_server_calls(rs, "eval");
 
 	for (int i = 0; i < 40; i++) {
