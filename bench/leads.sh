@@ -32,10 +32,14 @@ footprint() {
 	note "rss.$1.TOTAL" $total
 }
 
-# cpu_snapshot FILE: "name pid ticks" of meshd, Redis and every service.
+# cpu_snapshot FILE: "name pid ticks" of meshd, Redis and every service,
+# and of Redis's AOF rewrites (its children: not in its own ticks, and
+# the rewrite runs on the same cores).
 cpu_snapshot() {
 	while read -r name p; do
 		echo "$name $p $(cpu_ticks "$p")"
+		[ "$name" != redis-server ] ||
+			echo "redis-rewrites $p $(child_ticks "$p")"
 	done <"$dir/pids.now" | sort >"$1"
 }
 
@@ -57,6 +61,12 @@ leads_run() {
 	# No report from wrk: how many it sent is unknown; skip far ahead.
 	[ -n "$n" ] || n=100000
 	leads_from=$((leads_from + n + ${e:-0} + ${w:-0} + CONNS))
+}
+
+# aof_rewrites: how many AOF rewrites Redis has finished since it started.
+aof_rewrites() {
+	redis-cli -s "$REDIS_SOCK" INFO persistence 2>/dev/null | tr -d '\r' |
+		sed -n 's/^aof_rewrites://p'
 }
 
 # created: leads stored so far (entries ever added to lead.created).
@@ -166,6 +176,7 @@ drain warm
 created0=$(created)
 list_pids
 cpu_snapshot "$dir/cpu.before"
+rewrites0=$(aof_rewrites)
 redis-cli -s "$REDIS_SOCK" CONFIG RESETSTAT >/dev/null
 leads=0
 : >"$dir/lead.rates"
@@ -192,6 +203,7 @@ join "$dir/cpu.before" "$dir/cpu.after" 2>/dev/null | while read -r name p0 t0 p
 	note "cpu.$name" $(((t1 - t0) * 1000000 / hz / leads))
 done
 note info.leads $leads
+note info.aof_rewrites $(($(aof_rewrites) - ${rewrites0:-0}))
 # Every answered lead must have been a new one (201 and an event); a 200
 # "duplicate" is the cheap path and would flatter every figure above.
 note info.leads_created $(($(created) - ${created0:-0}))

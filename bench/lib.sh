@@ -130,3 +130,9 @@ groups_backlog() {
 cpu_ticks() {
 	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'
 }
+
+# child_ticks PID: the same for the children it has waited for (Redis:
+# its AOF rewrites, forked and reaped).
+child_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $14 + $15 }'
+}

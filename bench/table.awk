@@ -206,6 +206,9 @@ END {
 	if (cpu_total)
 		row("CPU us per lead: TOTAL", fmt(cpu_total),
 			"= " fmt(2e6 / cpu_total) " leads/s on 2 cores", "", "", "")
+	if ("info.aof_rewrites" in cnt)
+		row("AOF rewrites during the rounds", str("info.aof_rewrites"),
+			"", "", "", "")
 	# Redis runs every command on one thread: however many cores the box
 	# has, it serves at most this many leads per second (its I/O could
 	# move to io-threads; its commands cannot).
