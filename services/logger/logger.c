@@ -24,8 +24,10 @@
 #define LOGGER_MAX_BATCH 1000
 /* Records stored by one EVAL at most. Redis serves no one else while a
  * script runs: a batch of 64 in one script (1-4 ms under load) held every
- * lead's Redis call behind it. Chunks leave together, in order, and Redis
- * serves its other clients between them. */
+ * lead's Redis call behind it. The chunks of all ingests go one at a
+ * time, oldest first (below); what waits is bounded by the requests in
+ * flight a connection may have (MESH_MAX_IN_FLIGHT) times
+ * LOGGER_MAX_BATCH. */
 #define LOGGER_RECORDS_PER_EVAL 16
 /* The lines of one request: kept this long, and at most this many (the
  * first ones: a request stuck in a loop keeps its beginning). */
