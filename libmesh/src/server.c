@@ -17,7 +17,6 @@
 #include "conn.h"
 #include "frame.h"
 #include "req.h"
-#include "runtime.h"
 
 typedef struct server_conn {
 	server *srv;
@@ -39,6 +38,10 @@ struct server {
 	int grace_over; /* clients had their time to act on GOAWAY */
 	struct event *grace_timer;
 	struct event *drain_timer;
+	/* The first drained check, from the loop: our own event, not a
+	 * shared deferral, so that server_free can cancel it (a SIGTERM just
+	 * after start could stop the loop before it ran). */
+	struct event *drain_check;
 	void (*drain_done)(void *);
 	void *drain_arg;
 };
@@ -445,8 +448,10 @@ static void server_grace_over(evutil_socket_t fd, short what, void *arg)
 			conn_close_flushed(sc->c, "drained");
 }
 
-static void server_drain_check_deferred(void *arg)
+static void server_drain_check_run(evutil_socket_t fd, short what, void *arg)
 {
+	(void)fd;
+	(void)what;
 	server_check_drained(arg);
 }
 
@@ -479,7 +484,12 @@ void server_drain(server *s, int64_t drain_ms, void (*done)(void *), void *arg)
 		struct timeval grace = {0, SERVER_GOAWAY_GRACE_MS * 1000};
 		evtimer_add(s->grace_timer, &grace);
 	}
-	runtime_defer(server_drain_check_deferred, s);
+	s->drain_check = evtimer_new(s->base, server_drain_check_run, s);
+	/* As runtime_defer: out of memory is not recoverable here. */
+	if (!s->drain_check)
+		abort();
+	struct timeval now = {0, 0};
+	evtimer_add(s->drain_check, &now);
 }
 
 void server_free(server *s)
@@ -505,6 +515,8 @@ void server_free(server *s)
 		event_free(s->drain_timer);
 	if (s->grace_timer)
 		event_free(s->grace_timer);
+	if (s->drain_check)
+		event_free(s->drain_check);
 	free(s);
 }
 
