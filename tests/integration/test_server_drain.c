@@ -38,7 +38,8 @@ START_TEST(free_in_the_turn_the_drain_began)
 	snprintf(dir, sizeof dir, "/tmp/meshtest-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	setenv("MESH_RUN_DIR", dir, 1);
-	ck_assert_msg(config_load(config_get(), "drainee", err, sizeof err) == 0,
+	ck_assert_msg(config_load(config_get(), "drainee", err, sizeof err) ==
+	                  0,
 	              "%s", err);
 	runtime_init(base, "drainee");
 	s = server_new(base, no_methods);
