@@ -272,11 +272,19 @@ static void service_free(void)
 		svc.def->cleanup();
 	if (svc.ev)
 		events_free(svc.ev);
+	svc.ev = NULL;
 	server_free(svc.srv);
+	svc.srv = NULL;
 	client_shutdown();
 	runtime_run_exit_hooks();
-	if (svc.kv)
-		kv_free(svc.kv);
+	if (svc.kv) {
+		kv *k = svc.kv;
+		/* A callback run from here on (kv_free reports what was in
+		 * flight; the loop's last turn below runs what was deferred)
+		 * finds no Redis, not a freed one. */
+		svc.kv = NULL;
+		kv_free(k);
+	}
 	log_shutdown();
 	if (svc.sig_term)
 		event_free(svc.sig_term);
