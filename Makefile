@@ -23,7 +23,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 # and libFuzzer instead.
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Wundef -Wcast-align \
-	-Wwrite-strings -Wno-missing-field-initializers
+	-Wwrite-strings
 OPT ?= -O2 -g
 SAN ?=
 CFLAGS += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN) -MMD -MP \
