@@ -175,14 +175,15 @@ END {
 		"== 0", verdict("lead.errors", "==", 0, 1))
 	# Paced runs (bench/leads.sh): one each, after the rounds.
 	for (i = 1; i <= 2; i++) {
-		p = i == 1 ? "lead.pace10." : "lead.pace50."
+		pct = i == 1 ? 10 : 50
+		p = "lead.pace" pct "."
 		if (!((p "per_s") in cnt)) continue
-		row("paced " (i == 1 ? "10" : "50") "%: leads/s (asked)",
+		row("paced " pct "%: leads/s (asked)",
 			str(p "per_s") " (" str(p "asked") ")", "", "", "", "")
-		row("paced " (i == 1 ? "10" : "50") "%: p50 / p99 ms",
+		row("paced " pct "%: p50 / p99 ms",
 			fmt(str(p "p50_us") / 1000) " / " fmt(str(p "p99_us") / 1000),
 			"", "", "", "")
-		row("paced " (i == 1 ? "10" : "50") "%: errors", str(p "errors"),
+		row("paced " pct "%: errors", str(p "errors"),
 			"", "", "== 0", str(p "errors") == 0 ? "ok" : "MISS")
 	}
 	for (i = 1; i <= ng; i++) {

@@ -258,13 +258,9 @@ static void ingest(mesh_req *req, json_t *args)
 			queue_tail->texts[queue_tail->n] = texts[i];
 			queue_tail->rkeys[queue_tail->n++] = rkeys[i];
 		}
-		m = 0; /* the chunks own them now */
 		queue_pump();
 	}
-	for (i = 0; i < m; i++) {
-		free(texts[i]);
-		free(rkeys[i]);
-	}
+	/* The chunks own the strings now; these are only their lists. */
 	free(texts);
 	free(rkeys);
 }
