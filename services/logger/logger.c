@@ -1,9 +1,17 @@
 /*
  * logger: the mesh's log store. Every service's libmesh ships its log lines
  * here one-way, in batches; they go into one capped Redis stream (for
- * queries by service, level and time, and for tail) and into a list per
- * request id (so that the lines of one request, from every service, are
- * one lookup).
+ * queries by service, level and time, and for tail), and each line's
+ * stream id into a list per request id (so that the lines of one request,
+ * from every service, are one lookup).
+ *
+ * The stream is the only copy of a line, so LOGGER_MAX_RECORDS bounds
+ * what the logs take: a request's list names lines, and once the stream
+ * has trimmed them they are gone from the request's view too. (Lists of
+ * the lines' texts kept a second copy of every line for a day, whatever
+ * the cap: ~1.2 KB per lead, half the logs' share of Redis's memory and
+ * of its append-only file.) A list expires when the lines it names
+ * would have left the stream.
  *
  * Environment: LOGGER_MAX_RECORDS (records kept in the stream, about;
  * default 100000).
@@ -29,10 +37,12 @@
  * flight a connection may have (MESH_MAX_IN_FLIGHT) times
  * LOGGER_MAX_BATCH. */
 #define LOGGER_RECORDS_PER_EVAL 16
-/* The lines of one request: kept this long, and at most this many (the
- * first ones: a request stuck in a loop keeps its beginning). */
-#define LOGGER_REQUEST_TTL_S 86400
-#define LOGGER_REQUEST_CAP   1000
+/* The lines of one request: named at most this many (the first ones: a
+ * request stuck in a loop keeps its beginning), and for at most this long
+ * (less once the stream is full: as long as it keeps a line). */
+#define LOGGER_REQUEST_TTL_S     86400
+#define LOGGER_REQUEST_TTL_MIN_S 60
+#define LOGGER_REQUEST_CAP       1000
 /* A filtered query reads the stream newest first, a page at a time, and
  * stops after this many entries (it then says "truncated"). */
 #define LOGGER_SCAN_PAGE 500
@@ -44,23 +54,48 @@
 static long long max_records = LOGGER_MAX_RECORDS_DEFAULT;
 
 /* KEYS[1] the stream, KEYS[2..] request lists. ARGV: maxlen, list TTL,
- * list cap, then per record: its list's KEYS index (0: none) and its
- * JSON. A request's list lives LOGGER_REQUEST_TTL_S from its first line:
- * setting the TTL again on every line cost a write (and an AOF entry) per
- * line for a request whose lines all come within seconds. */
+ * its floor, list cap, then per record: its list's KEYS index (0: none)
+ * and its JSON. A request's list gets its TTL at its first line (setting
+ * it again on every line cost a write, and an AOF entry, per line for a
+ * request whose lines all come within seconds): the default while the
+ * stream is not full, else how long the stream keeps a line now (its
+ * oldest entry's age), so that lists do not outlive what they name by a
+ * day. */
 static const char ingest_script[] =
+    "local maxlen, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]) "
+    "if redis.call('XLEN', KEYS[1]) >= maxlen then "
+    "local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1] "
+    "if first then "
+    "local age = tonumber(redis.call('TIME')[1]) - "
+    "math.floor(tonumber(string.match(first[1], '^%d+')) / 1000) "
+    "if age < ttl then ttl = math.max(age, tonumber(ARGV[3])) end "
+    "end end "
     "local n = 0 "
-    "for i = 4, #ARGV, 2 do "
-    "redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'r', "
-    "ARGV[i+1]) "
+    "for i = 5, #ARGV, 2 do "
+    "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', "
+    "'r', ARGV[i+1]) "
     "local k = tonumber(ARGV[i]) "
     "if k > 0 then "
-    "local len = redis.call('RPUSH', KEYS[k], ARGV[i+1]) "
-    "if len == 1 then redis.call('EXPIRE', KEYS[k], ARGV[2]) "
-    "elseif len > tonumber(ARGV[3]) then "
-    "redis.call('LTRIM', KEYS[k], 0, tonumber(ARGV[3]) - 1) end end "
+    "local len = redis.call('RPUSH', KEYS[k], id) "
+    "if len == 1 then redis.call('EXPIRE', KEYS[k], ttl) "
+    "elseif len > tonumber(ARGV[4]) then "
+    "redis.call('LTRIM', KEYS[k], 0, tonumber(ARGV[4]) - 1) end end "
     "n = n + 1 end "
     "return n";
+
+/* KEYS[1] the stream, KEYS[2] a request's list. The texts of the lines
+ * the list names that the stream still keeps, in the list's order. An
+ * element that is not a stream id is a line's text itself: lists written
+ * before lists held ids, read as they are until they expire. */
+static const char request_script[] =
+    "local out = {} "
+    "for _, id in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do "
+    "if string.match(id, '^%d+%-%d+$') then "
+    "local e = redis.call('XRANGE', KEYS[1], id, id)[1] "
+    "if e then out[#out + 1] = e[2][2] end "
+    "else out[#out + 1] = id end "
+    "end "
+    "return out";
 
 static const char *stream_key(void)
 {
@@ -138,11 +173,11 @@ static void chunk_stored(void *arg, mesh_err err, const char *msg,
 
 static void chunk_send(chunk *k)
 {
-	/* EVAL, script, numkeys, stream, a key per record, 3 args, then 2
+	/* EVAL, script, numkeys, stream, a key per record, 4 args, then 2
 	 * per record */
-	const char *argv[7 + 3 * LOGGER_RECORDS_PER_EVAL];
+	const char *argv[8 + 3 * LOGGER_RECORDS_PER_EVAL];
 	char index[LOGGER_RECORDS_PER_EVAL][16];
-	char numkeys[24], maxlen[24], ttl[24], lcap[24];
+	char numkeys[24], maxlen[24], ttl[24], ttl_min[24], lcap[24];
 	int argc = 0, nkeys = 0;
 
 	for (size_t i = 0; i < k->n; i++)
@@ -150,6 +185,7 @@ static void chunk_send(chunk *k)
 	snprintf(numkeys, sizeof numkeys, "%d", nkeys + 1);
 	snprintf(maxlen, sizeof maxlen, "%lld", max_records);
 	snprintf(ttl, sizeof ttl, "%d", LOGGER_REQUEST_TTL_S);
+	snprintf(ttl_min, sizeof ttl_min, "%d", LOGGER_REQUEST_TTL_MIN_S);
 	snprintf(lcap, sizeof lcap, "%d", LOGGER_REQUEST_CAP);
 	argv[argc++] = "EVAL";
 	argv[argc++] = ingest_script;
@@ -160,6 +196,7 @@ static void chunk_send(chunk *k)
 			argv[argc++] = k->rkeys[i];
 	argv[argc++] = maxlen;
 	argv[argc++] = ttl;
+	argv[argc++] = ttl_min;
 	argv[argc++] = lcap;
 	for (size_t i = 0, key = 1; i < k->n; i++) {
 		snprintf(index[i], sizeof index[i], "%zu",
@@ -440,9 +477,13 @@ static void query(mesh_req *req, json_t *args)
 		return;
 	s->found = json_array();
 	if (s->f.request_id[0]) {
+		/* mesh_kv_key's buffer is reused: the list's key first. */
+		char list[LOGGER_REQUEST_ID_MAX + 32];
 		const char *key = mesh_kv_key("req", s->f.request_id, NULL);
-		mesh_kv_commandf(request_read, s, "LRANGE %s 0 -1",
-		                 key ? key : mesh_kv_key("req", "", NULL));
+		snprintf(list, sizeof list, "%s",
+		         key ? key : mesh_kv_key("req", "", NULL));
+		mesh_kv_commandf(request_read, s, "EVAL %s 2 %s %s",
+		                 request_script, stream_key(), list);
 		return;
 	}
 	snprintf(s->end, sizeof s->end, "+");

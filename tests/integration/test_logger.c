@@ -174,10 +174,43 @@ START_TEST(query_by_request_id)
 	ck_assert_int_eq(json_array_size(records_of(r)), 0);
 	json_decref(r);
 
-	/* One list per request id, expiring. */
+	/* One list per request id, expiring: a day while the stream is not
+	 * full. It names the lines (stream ids); their one copy is in the
+	 * stream. */
 	long long ttl = redis_server_int(rs, "TTL logger:req:R1");
 	ck_assert_int_gt(ttl, 86000);
 	ck_assert_int_le(ttl, 86400);
+	ck_assert_int_eq(redis_server_int(rs, "LLEN logger:req:R1"), 2);
+	redisReply *id = redis_server_cmd(rs, "LINDEX logger:req:R1 0");
+	ck_assert_int_eq(id->type, REDIS_REPLY_STRING);
+	ck_assert_int_eq(redis_server_int(rs, "XLEN logger:records"), 4);
+	redisReply *e = redis_server_cmd(rs, "XRANGE logger:records %s %s",
+	                                 id->str, id->str);
+	ck_assert_int_eq(e->elements, 1);
+	ck_assert_msg(strstr(e->element[0]->element[1]->element[1]->str,
+	                     "delivered") != NULL,
+	              "the list's first id is not R1's first line");
+	freeReplyObject(e);
+	freeReplyObject(id);
+}
+END_TEST
+
+/* A list written when lists held the lines' texts is read as it is. */
+START_TEST(query_reads_lists_of_texts)
+{
+	ingest_sample();
+	freeReplyObject(redis_server_cmd(
+	    rs, "RPUSH logger:req:R1 %s",
+	    "{\"ts\":\"2025-07-01T08:00:00.250Z\",\"level\":\"info\","
+	    "\"service\":\"leads-intake\",\"request_id\":\"R1\","
+	    "\"msg\":\"older layout\"}"));
+	json_t *r = call_ok("query", json_pack("{s:s}", "request_id", "R1"));
+	json_t *a = records_of(r);
+
+	ck_assert_int_eq(json_array_size(a), 3);
+	ck_assert_str_eq(field(a, 1, "msg"), "delivered");
+	ck_assert_str_eq(field(a, 2, "msg"), "older layout");
+	json_decref(r);
 }
 END_TEST
 
@@ -423,19 +456,38 @@ START_TEST(caps_hold)
 	ck_assert_int_eq(json_integer_value(json_object_get(r, "skipped")), 1);
 	json_decref(r);
 
-	/* A request keeps its first 1000 lines. */
+	/* A request names its first 1000 lines. */
 	ck_assert_int_eq(redis_server_int(rs, "LLEN logger:req:BIG"), 1000);
-	r = call_ok("query", json_pack("{s:s, s:i}", "request_id", "BIG",
-	                               "limit", 1000));
-	ck_assert_int_eq(json_array_size(records_of(r)), 1000);
-	ck_assert_str_eq(field(records_of(r), 999, "msg"), "line");
-	json_decref(r);
 
 	/* The stream is capped near LOGGER_MAX_RECORDS=100 (MAXLEN ~ trims
-	 * whole nodes of 100 entries). */
+	 * whole nodes of 100 entries), and it holds the only copy: a
+	 * request's lines are those the stream still keeps, the newest. */
 	long long len = redis_server_int(rs, "XLEN logger:records");
 	ck_assert_int_ge(len, 100);
 	ck_assert_int_lt(len, 300);
+	r = call_ok("query", json_pack("{s:s, s:i}", "request_id", "BIG",
+	                               "limit", 1000));
+	ck_assert_int_eq(json_array_size(records_of(r)), 0);
+	json_decref(r);
+	recs = json_array();
+	for (int i = 0; i < 150; i++)
+		json_array_append_new(recs,
+		                      record("2025-07-01T08:00:02.000Z", "info",
+		                             "gateway", "NEXT", "kept"));
+	json_decref(call_ok("ingest", json_pack("{s:o}", "records", recs)));
+	len = redis_server_int(rs, "XLEN logger:records");
+	r = call_ok("query", json_pack("{s:s, s:i}", "request_id", "NEXT",
+	                               "limit", 1000));
+	ck_assert_int_ge(json_array_size(records_of(r)), 100);
+	ck_assert_int_le(json_array_size(records_of(r)), (size_t)len);
+	ck_assert_str_eq(field(records_of(r), 0, "msg"), "kept");
+	json_decref(r);
+
+	/* With the stream full, a new request's list expires about when its
+	 * lines leave the stream (here within seconds, so the floor of 60
+	 * s), not a day later. */
+	ck_assert_int_le(redis_server_int(rs, "TTL logger:req:NEXT"), 60);
+	ck_assert_int_gt(redis_server_int(rs, "TTL logger:req:NEXT"), 0);
 
 	/* A record over the size limit is skipped, the rest stored. */
 	char *big = malloc(20000);
@@ -501,6 +553,7 @@ static Suite *logger_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, query_by_request_id);
+	tcase_add_test(tc, query_reads_lists_of_texts);
 	tcase_add_test(tc, query_by_service_level_time);
 	tcase_add_test(tc, query_scans_past_many_records);
 	tcase_add_test(tc, big_batch_is_stored_in_small_scripts_in_order);
