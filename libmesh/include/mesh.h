@@ -189,6 +189,26 @@ void mesh_kv_command(mesh_kv_fn cb, void *arg, int argc, const char **argv,
 /* printf-like form, hiredis syntax (%s, %b, %d...). */
 void mesh_kv_commandf(mesh_kv_fn cb, void *arg, const char *fmt, ...);
 
+/* A Lua script, run by EVALSHA once Redis has told its SHA-1, by EVAL
+ * until then and when Redis has forgotten it (NOSCRIPT). One per script,
+ * static, its text a literal:
+ *     static mesh_kv_script store = MESH_KV_SCRIPT(store_lua); */
+typedef struct mesh_kv_script {
+	const char *text;
+	char sha[41];
+	int asked;
+} mesh_kv_script;
+#define MESH_KV_SCRIPT(lua)                                                    \
+	{                                                                      \
+		.text = (lua), .sha = "", .asked = 0                           \
+	}
+
+/* Runs script with argv: numkeys, the keys, then the arguments (borrowed,
+ * copied before this returns; lens as for mesh_kv_command). cb as for
+ * mesh_kv_command, exactly once. */
+void mesh_kv_eval(mesh_kv_script *script, mesh_kv_fn cb, void *arg, int argc,
+                  const char **argv, const size_t *lens);
+
 /* Convenience forms; key is the part after "<service>:". */
 void mesh_kv_get(const char *key, mesh_kv_fn cb, void *arg);
 /* ttl_s <= 0: no expiry. value is copied. */

@@ -44,6 +44,10 @@ void kv_command(kv *k, mesh_kv_fn cb, void *arg, int argc, const char **argv,
 void kv_commandf(kv *k, mesh_kv_fn cb, void *arg, const char *fmt, ...);
 void kv_vcommandf(kv *k, mesh_kv_fn cb, void *arg, const char *fmt, va_list ap);
 
+/* Runs script (kv_script.c) by EVALSHA or EVAL; argv as mesh_kv_eval's. */
+void kv_eval(kv *k, mesh_kv_script *s, mesh_kv_fn cb, void *arg, int argc,
+             const char **argv, const size_t *lens);
+
 /* Get-or-compute over kv (the engine behind mesh_kv_cache). full_key is the
  * whole Redis key. */
 void kv_cache(kv *k, const char *full_key, int64_t ttl_s,

@@ -64,6 +64,13 @@ void mesh_kv_command(mesh_kv_fn cb, void *arg, int argc, const char **argv,
 		kv_command(service_kv(), cb, arg, argc, argv, lens);
 }
 
+void mesh_kv_eval(mesh_kv_script *script, mesh_kv_fn cb, void *arg, int argc,
+                  const char **argv, const size_t *lens)
+{
+	if (!kv_missing(service_kv(), "", cb, arg))
+		kv_eval(service_kv(), script, cb, arg, argc, argv, lens);
+}
+
 void mesh_kv_commandf(mesh_kv_fn cb, void *arg, const char *fmt, ...)
 {
 	va_list ap;

@@ -25,6 +25,14 @@
  * nothing about which. */
 #define AUTH_INVALID "invalid or revoked API key"
 
+static mesh_kv_script auth_script_create_eval =
+    MESH_KV_SCRIPT(auth_script_create);
+static mesh_kv_script auth_script_verify_eval =
+    MESH_KV_SCRIPT(auth_script_verify);
+static mesh_kv_script auth_script_revoke_eval =
+    MESH_KV_SCRIPT(auth_script_revoke);
+static mesh_kv_script auth_script_list_eval = MESH_KV_SCRIPT(auth_script_list);
+
 #define SHA256_LEN 32
 #define SHA256_HEX (2 * SHA256_LEN)
 
@@ -189,8 +197,6 @@ static void create_store(create_op *op)
 		         mesh_kv_key("customer", customer));
 	const char *argv[12];
 	int n = 0;
-	argv[n++] = "EVAL";
-	argv[n++] = auth_script_create;
 	argv[n++] = customer ? "4" : "3";
 	argv[n++] = rkey;
 	argv[n++] = hkey;
@@ -202,7 +208,8 @@ static void create_store(create_op *op)
 	argv[n++] = scopes;
 	argv[n++] = customer ? customer : "";
 	argv[n++] = op->hash;
-	mesh_kv_command(create_stored, op, n, argv, NULL);
+	mesh_kv_eval(&auth_script_create_eval, create_stored, op, n, argv,
+	             NULL);
 	free(scopes);
 }
 
@@ -315,9 +322,8 @@ static void auth_verify(mesh_req *req, json_t *args)
 	char hkey[128], prefix[64];
 	snprintf(hkey, sizeof hkey, "%s", mesh_kv_key("hash", op->hash));
 	snprintf(prefix, sizeof prefix, "%s", mesh_kv_key("key", ""));
-	const char *argv[] = {"EVAL", auth_script_verify,     "1", hkey,
-	                      prefix, LAST_USED_RESOLUTION_MS};
-	mesh_kv_command(verify_found, op, 6, argv, NULL);
+	const char *argv[] = {"1", hkey, prefix, LAST_USED_RESOLUTION_MS};
+	mesh_kv_eval(&auth_script_verify_eval, verify_found, op, 4, argv, NULL);
 }
 
 /* ---- revoke ------------------------------------------------------------- */
@@ -416,8 +422,8 @@ static void auth_revoke(mesh_req *req, json_t *args)
 	char rkey[128], prefix[64];
 	snprintf(rkey, sizeof rkey, "%s", mesh_kv_key("key", id));
 	snprintf(prefix, sizeof prefix, "%s", mesh_kv_key("hash", ""));
-	const char *argv[] = {"EVAL", auth_script_revoke, "1", rkey, prefix};
-	mesh_kv_command(revoke_done, op, 5, argv, NULL);
+	const char *argv[] = {"1", rkey, prefix};
+	mesh_kv_eval(&auth_script_revoke_eval, revoke_done, op, 3, argv, NULL);
 }
 
 /* ---- list --------------------------------------------------------------- */
@@ -499,9 +505,8 @@ static void auth_list(mesh_req *req, json_t *args)
 	snprintf(prefix, sizeof prefix, "%s", mesh_kv_key("key", ""));
 	snprintf(lim_s, sizeof lim_s, "%lld", limit);
 	snprintf(off_s, sizeof off_s, "%lld", offset);
-	const char *argv[] = {
-	    "EVAL", auth_script_list, "1", index, prefix, off_s, lim_s};
-	mesh_kv_command(list_done, req, 7, argv, NULL);
+	const char *argv[] = {"1", index, prefix, off_s, lim_s};
+	mesh_kv_eval(&auth_script_list_eval, list_done, req, 5, argv, NULL);
 }
 
 /* ---- service ------------------------------------------------------------ */

@@ -63,8 +63,9 @@ static const char write_script[] =
     "  redis.call('ZADD', p .. 'zip:' .. zip, ARGV[i + 5], id)\n"
     "end\n"
     "return created\n";
+static mesh_kv_script write_script_eval = MESH_KV_SCRIPT(write_script);
 
-#define WRITE_FIXED_ARGS    4 /* EVAL script 0 prefix */
+#define WRITE_FIXED_ARGS    2 /* 0 (keys), prefix */
 #define WRITE_ARGS_PER_COMP 6
 
 typedef struct write_job {
@@ -176,10 +177,8 @@ static void write_start(write_job *w)
 		return;
 	}
 	snprintf(prefix, sizeof prefix, "%s", mesh_kv_key("", NULL));
-	argv[0] = "EVAL";
-	argv[1] = write_script;
-	argv[2] = "0";
-	argv[3] = prefix;
+	argv[0] = "0";
+	argv[1] = prefix;
 	json_array_foreach(w->comps, i, c)
 	{
 		int32_t score = 0;
@@ -213,7 +212,8 @@ static void write_start(write_job *w)
 			break;
 		}
 	if (w)
-		mesh_kv_command(write_stored, w, (int)argc, argv, NULL);
+		mesh_kv_eval(&write_script_eval, write_stored, w, (int)argc,
+		             argv, NULL);
 	for (i = 0; i < argc; i++)
 		free(owned[i]);
 	free(owned);

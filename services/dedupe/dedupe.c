@@ -42,6 +42,7 @@ static const char check_lua[] =
     "if #set > 0 then redis.call('SADD', KEYS[#KEYS], unpack(set)) end\n"
     "redis.call('EXPIRE', KEYS[#KEYS], ARGV[2])\n"
     "return {0}\n";
+static mesh_kv_script check_lua_eval = MESH_KV_SCRIPT(check_lua);
 
 /* KEYS: the lead's key set (when ARGV[1], the lead id, is not ""), then
  * identity keys. Only keys that still point at that lead are dropped, so a
@@ -60,6 +61,7 @@ static const char forget_lua[] =
     "end\n"
     "for i = 2, #KEYS do drop(KEYS[i]) end\n"
     "return n\n";
+static mesh_kv_script forget_lua_eval = MESH_KV_SCRIPT(forget_lua);
 
 /* The Redis keys of a request, built once (mesh_kv_key's buffer is
  * shared). */
@@ -142,8 +144,6 @@ static void check(mesh_req *req, json_t *args)
 		return;
 	snprintf(nkeys, sizeof nkeys, "%d", c->k.n + 1);
 	snprintf(ttl, sizeof ttl, "%d", window_s);
-	argv[argc++] = "EVAL";
-	argv[argc++] = check_lua;
 	argv[argc++] = nkeys;
 	for (int i = 0; i <= c->k.n; i++)
 		argv[argc++] = c->keys[i];
@@ -151,7 +151,7 @@ static void check(mesh_req *req, json_t *args)
 	argv[argc++] = ttl;
 	for (int i = 0; i < c->k.n; i++)
 		argv[argc++] = c->k.kind[i];
-	mesh_kv_command(checked, c, argc, argv, NULL);
+	mesh_kv_eval(&check_lua_eval, checked, c, argc, argv, NULL);
 }
 
 static void forgotten(void *arg, mesh_err err, const char *msg, json_t *reply)
@@ -178,14 +178,12 @@ static void forget(mesh_req *req, json_t *args)
 	if (!c)
 		return;
 	snprintf(nkeys, sizeof nkeys, "%d", c->k.n + 1);
-	argv[argc++] = "EVAL";
-	argv[argc++] = forget_lua;
 	argv[argc++] = nkeys;
 	argv[argc++] = c->keys[c->k.n];
 	for (int i = 0; i < c->k.n; i++)
 		argv[argc++] = c->keys[i];
 	argv[argc++] = c->k.lead_id;
-	mesh_kv_command(forgotten, c, argc, argv, NULL);
+	mesh_kv_eval(&forget_lua_eval, forgotten, c, argc, argv, NULL);
 }
 
 static int dedupe_init(void)

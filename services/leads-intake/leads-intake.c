@@ -55,6 +55,7 @@ static const char store_lua[] =
     "redis.call('ZADD', KEYS[4], 0, ARGV[1])\n"
     "if ARGV[5] == '1' then redis.call('ZADD', KEYS[5], 0, ARGV[1]) end\n"
     "return 1\n";
+static mesh_kv_script store_lua_eval = MESH_KV_SCRIPT(store_lua);
 
 /* The undo of store_lua when lead.created could not be published. KEYS
  * and ARGV[1] as there. */
@@ -62,6 +63,7 @@ static const char unstore_lua[] =
     "redis.call('DEL', KEYS[1], KEYS[2])\n"
     "for i = 3, 5 do redis.call('ZREM', KEYS[i], ARGV[1]) end\n"
     "return 1\n";
+static mesh_kv_script unstore_lua_eval = MESH_KV_SCRIPT(unstore_lua);
 
 /* KEYS: lead, history. Returns [lead, status, updated_at, valuation,
  * [history...]], or nil when there is no such lead. */
@@ -70,6 +72,7 @@ static const char read_lua[] =
     "                     'updated_at', 'valuation')\n"
     "if not h[1] then return false end\n"
     "return {h[1], h[2], h[3], h[4], redis.call('LRANGE', KEYS[2], 0, -1)}\n";
+static mesh_kv_script read_lua_eval = MESH_KV_SCRIPT(read_lua);
 
 /* KEYS: the index to walk. ARGV: upper bound ("+" or "(<id>"), lower
  * bound ("-" or "[<id>"), limit, status filter or "", lead key prefix,
@@ -97,6 +100,7 @@ static const char list_lua[] =
     "  if #ids <= limit then return {out, false} end\n"
     "  max = '(' .. ids[#ids]\n"
     "end\n";
+static mesh_kv_script list_lua_eval = MESH_KV_SCRIPT(list_lua);
 
 /* KEYS: lead, history, idx:status:<from>, idx:status:<to>. ARGV: from,
  * to, updated_at, history entry, id. Moves only if the status is still
@@ -112,6 +116,7 @@ static const char move_lua[] =
     "redis.call('ZREM', KEYS[3], ARGV[5])\n"
     "redis.call('ZADD', KEYS[4], 0, ARGV[5])\n"
     "return {2, prev}\n";
+static mesh_kv_script move_lua_eval = MESH_KV_SCRIPT(move_lua);
 
 /* The undo of move_lua when lead.status_changed could not be published.
  * KEYS as there; ARGV: from, to, previous updated_at, id. */
@@ -122,12 +127,14 @@ static const char unmove_lua[] =
     "redis.call('ZREM', KEYS[4], ARGV[4])\n"
     "redis.call('ZADD', KEYS[3], 0, ARGV[4])\n"
     "return 1\n";
+static mesh_kv_script unmove_lua_eval = MESH_KV_SCRIPT(unmove_lua);
 
 /* KEYS: lead. ARGV: valuation JSON. 0 when there is no such lead. */
 static const char value_lua[] =
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
     "redis.call('HSET', KEYS[1], 'valuation', ARGV[1])\n"
     "return 1\n";
+static mesh_kv_script value_lua_eval = MESH_KV_SCRIPT(value_lua);
 
 /* ---- Small helpers ------------------------------------------------------ */
 
@@ -275,13 +282,12 @@ static void published(void *arg, mesh_err err, const char *msg)
 	if (err != MESH_OK) {
 		/* No event, no lead: a stored lead nobody hears of would never
 		 * be valued or answered. Undo, and let the client retry. */
-		argv[argc++] = "EVAL";
-		argv[argc++] = unstore_lua;
 		argv[argc++] = "5";
 		for (int i = 0; i < 5; i++)
 			argv[argc++] = c->keys[i];
 		argv[argc++] = c->id;
-		mesh_kv_command(kv_ignore, NULL, argc, argv, NULL);
+		mesh_kv_eval(&unstore_lua_eval, kv_ignore, NULL, argc, argv,
+		             NULL);
 		mesh_send(c->req, "dedupe", "forget",
 		          json_pack("{s:s}", "lead_id", c->id));
 		create_fail(c, MESH_EUNAVAILABLE,
@@ -351,8 +357,6 @@ static void create_store(create_ctx *c)
 	key_of(c->keys[2], "idx", "all", NULL);
 	key_of(c->keys[3], "idx", "status", "new");
 	key_of(c->keys[4], "idx", "zip", c->zip[0] ? c->zip : "_");
-	argv[argc++] = "EVAL";
-	argv[argc++] = store_lua;
 	argv[argc++] = "5";
 	for (int i = 0; i < 5; i++)
 		argv[argc++] = c->keys[i];
@@ -361,7 +365,7 @@ static void create_store(create_ctx *c)
 	argv[argc++] = c->created_at;
 	argv[argc++] = entry;
 	argv[argc++] = c->zip[0] ? "1" : "0";
-	mesh_kv_command(stored, c, argc, argv, NULL);
+	mesh_kv_eval(&store_lua_eval, stored, c, argc, argv, NULL);
 	free(text);
 	free(entry);
 }
@@ -615,8 +619,8 @@ static void read_and_reply(mesh_req *req, const char *id)
 	snprintf(r->id, sizeof r->id, "%s", id);
 	key_of(lead_key, "lead", id, NULL);
 	key_of(history_key, "history", id, NULL);
-	mesh_kv_commandf(lead_read, r, "EVAL %s 2 %s %s", read_lua, lead_key,
-	                 history_key);
+	const char *argv[] = {"2", lead_key, history_key};
+	mesh_kv_eval(&read_lua_eval, lead_read, r, 3, argv, NULL);
 }
 
 /* get {id}: the lead, its valuation (null until valued) and history. */
@@ -686,9 +690,9 @@ static void list(mesh_req *req, json_t *args)
 	}
 	snprintf(limit, sizeof limit, "%d", q.limit);
 	snprintf(cap, sizeof cap, "%d", LIST_SCAN_MAX);
-	const char *argv[] = {"EVAL", list_lua, "1",      index,  max,
-	                      min,    limit,    q.status, prefix, cap};
-	mesh_kv_command(listed, req, 10, argv, NULL);
+	const char *argv[] = {"1",   index,    max,    min,
+	                      limit, q.status, prefix, cap};
+	mesh_kv_eval(&list_lua_eval, listed, req, 8, argv, NULL);
 }
 
 /* ---- update_status ------------------------------------------------------ */
@@ -718,13 +722,12 @@ static void status_published(void *arg, mesh_err err, const char *msg)
 		/* The move stands only with its event: followup and the CRM
 		 * would otherwise never learn of it. */
 		const char *argv[] = {
-		    "EVAL",     unmove_lua,
 		    "4",        m->keys[0],
 		    m->keys[1], m->keys[2],
 		    m->keys[3], m->from,
 		    m->to,      m->prev_updated_at ? m->prev_updated_at : "",
 		    m->id};
-		mesh_kv_command(kv_ignore, NULL, 11, argv, NULL);
+		mesh_kv_eval(&unmove_lua_eval, kv_ignore, NULL, 9, argv, NULL);
 		mesh_fail(m->req, MESH_EUNAVAILABLE,
 		          "lead.status_changed: not published: %s", msg);
 		move_free(m);
@@ -795,19 +798,10 @@ static void status_read(void *arg, mesh_err err, const char *msg, json_t *reply)
 	                      mesh_req_id(m->req), "note", m->note);
 	entry = json_dumps(e, JSON_COMPACT);
 	json_decref(e);
-	const char *argv[] = {"EVAL",
-	                      move_lua,
-	                      "4",
-	                      m->keys[0],
-	                      m->keys[1],
-	                      m->keys[2],
-	                      m->keys[3],
-	                      m->from,
-	                      m->to,
-	                      m->at,
-	                      entry ? entry : "{}",
-	                      m->id};
-	mesh_kv_command(moved, m, 12, argv, NULL);
+	const char *argv[] = {
+	    "4",     m->keys[0], m->keys[1], m->keys[2],           m->keys[3],
+	    m->from, m->to,      m->at,      entry ? entry : "{}", m->id};
+	mesh_kv_eval(&move_lua_eval, moved, m, 10, argv, NULL);
 	free(entry);
 }
 
@@ -919,9 +913,9 @@ static void on_valued(mesh_req *req, json_t *event)
 	summary = valuation_summary(valuation);
 	text = json_dumps(summary, JSON_COMPACT | JSON_REAL_PRECISION(12));
 	json_decref(summary);
-	mesh_kv_commandf(valuation_kept, req, "EVAL %s 1 %s %s", value_lua,
-	                 mesh_kv_key("lead", id, (char *)NULL),
-	                 text ? text : "{}");
+	const char *argv[] = {"1", mesh_kv_key("lead", id, (char *)NULL),
+	                      text ? text : "{}"};
+	mesh_kv_eval(&value_lua_eval, valuation_kept, req, 3, argv, NULL);
 	free(text);
 }
 

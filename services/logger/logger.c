@@ -82,6 +82,7 @@ static const char ingest_script[] =
     "redis.call('LTRIM', KEYS[k], 0, tonumber(ARGV[4]) - 1) end end "
     "n = n + 1 end "
     "return n";
+static mesh_kv_script ingest_script_eval = MESH_KV_SCRIPT(ingest_script);
 
 /* KEYS[1] the stream, KEYS[2] a request's list. The texts of the lines
  * the list names that the stream still keeps, in the list's order. An
@@ -96,6 +97,7 @@ static const char request_script[] =
     "else out[#out + 1] = id end "
     "end "
     "return out";
+static mesh_kv_script request_script_eval = MESH_KV_SCRIPT(request_script);
 
 static const char *stream_key(void)
 {
@@ -173,9 +175,8 @@ static void chunk_stored(void *arg, mesh_err err, const char *msg,
 
 static void chunk_send(chunk *k)
 {
-	/* EVAL, script, numkeys, stream, a key per record, 4 args, then 2
-	 * per record */
-	const char *argv[8 + 3 * LOGGER_RECORDS_PER_EVAL];
+	/* numkeys, stream, a key per record, 4 args, then 2 per record */
+	const char *argv[6 + 3 * LOGGER_RECORDS_PER_EVAL];
 	char index[LOGGER_RECORDS_PER_EVAL][16];
 	char numkeys[24], maxlen[24], ttl[24], ttl_min[24], lcap[24];
 	int argc = 0, nkeys = 0;
@@ -187,8 +188,6 @@ static void chunk_send(chunk *k)
 	snprintf(ttl, sizeof ttl, "%d", LOGGER_REQUEST_TTL_S);
 	snprintf(ttl_min, sizeof ttl_min, "%d", LOGGER_REQUEST_TTL_MIN_S);
 	snprintf(lcap, sizeof lcap, "%d", LOGGER_REQUEST_CAP);
-	argv[argc++] = "EVAL";
-	argv[argc++] = ingest_script;
 	argv[argc++] = numkeys;
 	argv[argc++] = stream_key();
 	for (size_t i = 0; i < k->n; i++)
@@ -205,7 +204,7 @@ static void chunk_send(chunk *k)
 		argv[argc++] = k->texts[i];
 	}
 	chunk_in_flight = 1;
-	mesh_kv_command(chunk_stored, k, argc, argv, NULL);
+	mesh_kv_eval(&ingest_script_eval, chunk_stored, k, argc, argv, NULL);
 }
 
 static void queue_pump(void)
@@ -482,8 +481,9 @@ static void query(mesh_req *req, json_t *args)
 		const char *key = mesh_kv_key("req", s->f.request_id, NULL);
 		snprintf(list, sizeof list, "%s",
 		         key ? key : mesh_kv_key("req", "", NULL));
-		mesh_kv_commandf(request_read, s, "EVAL %s 2 %s %s",
-		                 request_script, stream_key(), list);
+		const char *argv[] = {"2", stream_key(), list};
+		mesh_kv_eval(&request_script_eval, request_read, s, 3, argv,
+		             NULL);
 		return;
 	}
 	snprintf(s->end, sizeof s->end, "+");

@@ -2,12 +2,7 @@
  * rate-limit: hit(key, limit, window_s) counted atomically in Redis by one
  * Lua script (algorithm in rate_hit.h). The gateway calls it per API key
  * and per client address and answers 429 when a hit is not allowed.
- *
- * The script runs by EVALSHA (Redis keeps it compiled); when Redis does not
- * know it (restart, SCRIPT FLUSH) the NOSCRIPT answer is retried once with
- * EVAL, which runs it and loads it for the next EVALSHA. Its SHA-1 comes
- * from Redis (SCRIPT LOAD on first use), not from libcrypto: initialising
- * OpenSSL would cost this small daemon more memory than all of its own.
+ * The script runs by EVALSHA (mesh_kv_eval).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,28 +12,21 @@
 #include "rate-limit/hit_script.h"
 #include "rate-limit/rate_hit.h"
 
-#define SHA1_HEX_LEN 40
-
 /* The Redis key: "rate-limit:w:<window_s>:<key>", the key at most
  * RATE_KEY_MAX bytes. */
 #define RKEY_MAX (sizeof "rate-limit:w::" + RATE_DECIMAL_MAX + RATE_KEY_MAX)
 
-/* Empty until SCRIPT LOAD answers; hits run by EVAL until then. */
-static char script_sha[SHA1_HEX_LEN + 1];
-static int sha_asked;
+static mesh_kv_script hit_eval = MESH_KV_SCRIPT(hit_script);
 /* RATE_BUCKETS as the script's argument, written once. */
 static char buckets_arg[12];
 
 typedef struct hit_op {
 	mesh_req *req;
 	rate_hit_args a;
-	int evaled; /* the EVAL fallback has been tried */
 	char rkey[RKEY_MAX];
 	char limit_s[RATE_DECIMAL_MAX];
 	char window_ms_s[RATE_DECIMAL_MAX];
 } hit_op;
-
-static void hit_run(hit_op *op);
 
 static void hit_counted(void *arg, mesh_err err, const char *msg,
                         json_t *result)
@@ -47,11 +35,6 @@ static void hit_counted(void *arg, mesh_err err, const char *msg,
 	json_t *reply;
 	int healed = 0;
 
-	if (err != MESH_OK && !op->evaled && strncmp(msg, "NOSCRIPT", 8) == 0) {
-		op->evaled = 1;
-		hit_run(op);
-		return;
-	}
 	if (err != MESH_OK) {
 		mesh_log(op->req, MESH_LOG_ERROR, NULL, "hit: store: %s", msg);
 		mesh_fail(op->req,
@@ -79,41 +62,12 @@ static void hit_counted(void *arg, mesh_err err, const char *msg,
 	free(op);
 }
 
-static void sha_loaded(void *arg, mesh_err err, const char *msg, json_t *reply)
-{
-	const char *sha = json_string_value(reply);
-
-	(void)arg;
-	if (err == MESH_OK && sha && strlen(sha) == SHA1_HEX_LEN) {
-		memcpy(script_sha, sha, SHA1_HEX_LEN + 1);
-		return;
-	}
-	mesh_log(NULL, MESH_LOG_WARN, NULL, "SCRIPT LOAD: %s",
-	         err == MESH_OK ? "unexpected answer" : msg);
-	sha_asked = 0; /* asked again by the next hit */
-}
-
 static void hit_run(hit_op *op)
 {
-	const char *argv[7];
+	const char *argv[] = {"1", op->rkey, op->limit_s, op->window_ms_s,
+	                      buckets_arg};
 
-	if (!script_sha[0]) {
-		op->evaled = 1;
-		if (!sha_asked) {
-			const char *load[] = {"SCRIPT", "LOAD", hit_script};
-			sha_asked = 1;
-			mesh_kv_command(sha_loaded, NULL, 3, load, NULL);
-		}
-	}
-
-	argv[0] = op->evaled ? "EVAL" : "EVALSHA";
-	argv[1] = op->evaled ? hit_script : script_sha;
-	argv[2] = "1";
-	argv[3] = op->rkey;
-	argv[4] = op->limit_s;
-	argv[5] = op->window_ms_s;
-	argv[6] = buckets_arg;
-	mesh_kv_command(hit_counted, op, 7, argv, NULL);
+	mesh_kv_eval(&hit_eval, hit_counted, op, 5, argv, NULL);
 }
 
 /* {key, limit, window_s} -> {allowed, limit, remaining, reset_s, reset_ms,
@@ -135,7 +89,6 @@ static void rate_hit(mesh_req *req, json_t *args)
 		return;
 	}
 	op->req = req;
-	op->evaled = 0;
 	/* The window is part of the name: a key hit with two windows is two
 	 * independent limits, never one hash read with the wrong width. */
 	rate_decimal(op->a.window_s, window_s);

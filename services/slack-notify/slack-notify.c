@@ -51,6 +51,7 @@ static const char record_script[] =
     "redis.call('HINCRBY', KEYS[2], ARGV[2], 1) "
     "redis.call('EXPIRE', KEYS[2], ARGV[3]) end "
     "return 1";
+static mesh_kv_script record_script_eval = MESH_KV_SCRIPT(record_script);
 
 typedef struct job {
 	mesh_req *req;
@@ -145,9 +146,13 @@ static void job_record(job *j)
 	const char *counted =
 	    strcmp(j->tmpl, "daily_digest") == 0 ? "" : j->tmpl;
 
-	mesh_kv_commandf(recorded, j, "EVAL %s 2 %s %s %d %s %d", record_script,
-	                 j->mark_key, j->count_key, SLACK_REPEAT_WINDOW_S,
-	                 counted, NOTIFY_COUNT_TTL_S);
+	char window[16], ttl[16];
+
+	snprintf(window, sizeof window, "%d", SLACK_REPEAT_WINDOW_S);
+	snprintf(ttl, sizeof ttl, "%d", NOTIFY_COUNT_TTL_S);
+	const char *argv[] = {"2",    j->mark_key, j->count_key,
+	                      window, counted,     ttl};
+	mesh_kv_eval(&record_script_eval, recorded, j, 6, argv, NULL);
 }
 
 static void attempt(job *j);

@@ -106,6 +106,7 @@ static const char store_script[] =
     "  redis.call('ZREM', KEYS[3], k)\n"
     "end\n"
     "return 1\n";
+static mesh_kv_script store_script_eval = MESH_KV_SCRIPT(store_script);
 
 /* KEYS: geo, exp, gen[, zip set]. ARGV: lon, lat, radius in miles (lon
  * "" when only the ZIP is known). Returns [entries dropped, generation]. */
@@ -129,6 +130,8 @@ static const char invalidate_script[] =
     "  redis.call('ZREM', KEYS[2], k)\n"
     "end\n"
     "return {n, gen}\n";
+static mesh_kv_script invalidate_script_eval =
+    MESH_KV_SCRIPT(invalidate_script);
 
 /* ---- One estimate --------------------------------------------------------
  * lookup (MGET entry, generation) -> [the ZIP's summary: memory, or
@@ -225,8 +228,6 @@ static void est_store(est *e, const val_subject *s)
 	snprintf(geo, sizeof geo, "%s", mesh_kv_key("cache", "geo", NULL));
 	snprintf(exp, sizeof exp, "%s", mesh_kv_key("cache", "exp", NULL));
 	snprintf(gen, sizeof gen, "%s", mesh_kv_key("cache", "gen", NULL));
-	argv[argc++] = "EVAL";
-	argv[argc++] = store_script;
 	argv[argc++] = e->a.zip[0] ? "5" : "4";
 	argv[argc++] = e->key;
 	argv[argc++] = geo;
@@ -244,7 +245,7 @@ static void est_store(est *e, const val_subject *s)
 	argv[argc++] = now;
 	argv[argc++] = e->gen;
 	argv[argc++] = expired;
-	mesh_kv_command(est_stored, NULL, argc, argv, NULL);
+	mesh_kv_eval(&store_script_eval, est_stored, NULL, argc, argv, NULL);
 }
 
 /* Answers e with a computed result (stolen). */
@@ -732,8 +733,6 @@ static void on_comp_added(mesh_req *req, json_t *event)
 	snprintf(geo, sizeof geo, "%s", mesh_kv_key("cache", "geo", NULL));
 	snprintf(exp, sizeof exp, "%s", mesh_kv_key("cache", "exp", NULL));
 	snprintf(gen, sizeof gen, "%s", mesh_kv_key("cache", "gen", NULL));
-	argv[argc++] = "EVAL";
-	argv[argc++] = invalidate_script;
 	argv[argc++] = has_zip ? "4" : "3";
 	argv[argc++] = geo;
 	argv[argc++] = exp;
@@ -746,7 +745,8 @@ static void on_comp_added(mesh_req *req, json_t *event)
 	argv[argc++] = lon;
 	argv[argc++] = lat;
 	argv[argc++] = radius;
-	mesh_kv_command(cache_dropped, req, argc, argv, NULL);
+	mesh_kv_eval(&invalidate_script_eval, cache_dropped, req, argc, argv,
+	             NULL);
 }
 
 /* ---- Service ------------------------------------------------------------- */

@@ -694,6 +694,102 @@ START_TEST(test_cache_redis_down)
 }
 END_TEST
 
+/* ---- scripts (kv_script.c) ---------------------------------------------- */
+
+static void run_eval(struct res *r, mesh_kv_script *script, int argc,
+                     const char **argv, const size_t *lens)
+{
+	res_clear(r);
+	in_call = 1;
+	kv_eval(k, script, res_cb, r, argc, argv, lens);
+	in_call = 0;
+	ck_assert_int_eq(r->calls, 0);
+	RUN_UNTIL(r->calls > 0, 3000);
+	/* One answer, whatever was retried behind it. */
+	run_for(20);
+	ck_assert_int_eq(r->calls, 1);
+}
+
+static void assert_echoed(const struct res *r)
+{
+	ck_assert_int_eq(r->err, MESH_OK);
+	ck_assert_str_eq(json_string_value(json_array_get(r->reply, 0)),
+	                 "test:script");
+	ck_assert_uint_eq(json_string_length(json_array_get(r->reply, 1)), 3);
+	ck_assert_int_eq(
+	    memcmp(json_string_value(json_array_get(r->reply, 1)), "a\0b", 3),
+	    0);
+	ck_assert_int_eq(json_integer_value(json_array_get(r->reply, 2)), 1);
+}
+
+START_TEST(test_script_by_sha)
+{
+	static mesh_kv_script echo =
+	    MESH_KV_SCRIPT("return {KEYS[1], ARGV[1], #ARGV}");
+	const char *argv[] = {"1", "test:script", "a\0b"};
+	const size_t lens[] = {1, 11, 3};
+	struct res r = {0};
+
+	/* The first call runs by EVAL while Redis is asked the SHA-1. */
+	run_eval(&r, &echo, 3, argv, lens);
+	assert_echoed(&r);
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), 1);
+	ck_assert_int_eq(redis_server_calls(rs, "script|load"), 1);
+	ck_assert_uint_eq(strlen(echo.sha), 40);
+
+	/* Then by EVALSHA: the text is not sent again. */
+	run_eval(&r, &echo, 3, argv, lens);
+	assert_echoed(&r);
+	run_eval(&r, &echo, 3, argv, lens);
+	assert_echoed(&r);
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), 1);
+	ck_assert_int_eq(redis_server_calls(rs, "evalsha"), 2);
+
+	/* Redis forgot it (a restart, SCRIPT FLUSH): NOSCRIPT is retried
+	 * once by EVAL, which caches it again for the next EVALSHA. */
+	freeReplyObject(redis_server_cmd(rs, "SCRIPT FLUSH"));
+	run_eval(&r, &echo, 3, argv, lens);
+	assert_echoed(&r);
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), 2);
+	run_eval(&r, &echo, 3, argv, lens);
+	assert_echoed(&r);
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), 2);
+	ck_assert_int_eq(redis_server_calls(rs, "script|load"), 1);
+	res_clear(&r);
+}
+END_TEST
+
+START_TEST(test_script_errors)
+{
+	static mesh_kv_script boom =
+	    MESH_KV_SCRIPT("return redis.error_reply('ERR boom ' .. ARGV[1])");
+	static mesh_kv_script bad = MESH_KV_SCRIPT("this is not lua");
+	const char *argv[] = {"0", "x"};
+	struct res r = {0};
+
+	/* A script's own error is its answer, by EVAL or EVALSHA, never
+	 * retried. */
+	for (int i = 0; i < 2; i++) {
+		run_eval(&r, &boom, 2, argv, NULL);
+		ck_assert_int_eq(r.err, MESH_EINTERNAL);
+		ck_assert_ptr_nonnull(strstr(r.msg, "boom x"));
+	}
+	ck_assert_int_eq(redis_server_calls(rs, "eval"), 1);
+	ck_assert_int_eq(redis_server_calls(rs, "evalsha"), 1);
+
+	/* A script Redis cannot compile fails each call with Redis's message,
+	 * and SCRIPT LOAD's refusal is asked again by the next call. */
+	for (int i = 0; i < 2; i++) {
+		run_eval(&r, &bad, 2, argv, NULL);
+		ck_assert_int_eq(r.err, MESH_EINTERNAL);
+		ck_assert_ptr_nonnull(strstr(r.msg, "compiling"));
+	}
+	ck_assert_str_eq(bad.sha, "");
+	ck_assert_int_eq(bad.asked, 0);
+	res_clear(&r);
+}
+END_TEST
+
 static Suite *kv_suite(void)
 {
 	Suite *s = suite_create("kv");
@@ -714,6 +810,8 @@ static Suite *kv_suite(void)
 	tcase_add_test(tc, test_free_inside_callback);
 	tcase_add_test(tc, test_free_on_connect);
 	tcase_add_test(tc, test_down_at_start);
+	tcase_add_test(tc, test_script_by_sha);
+	tcase_add_test(tc, test_script_errors);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(cache, cache_setup, teardown);
