@@ -43,9 +43,11 @@ static void sha_loaded(void *arg, mesh_err err, const char *msg, json_t *reply)
 		memcpy(s->sha, sha, SHA1_HEX_LEN + 1);
 		return;
 	}
-	/* Asked again by the next call; until then EVAL does the work. */
-	mesh_log(NULL, MESH_LOG_WARN, NULL, "SCRIPT LOAD: %s",
-	         err == MESH_OK ? "unexpected answer" : msg);
+	/* Asked again by the next call; until then EVAL does the work. A
+	 * Redis that is down (or a kv being freed) is no news. */
+	if (err != MESH_EUNAVAILABLE)
+		mesh_log(NULL, MESH_LOG_WARN, NULL, "SCRIPT LOAD: %s",
+		         err == MESH_OK ? "unexpected answer" : msg);
 }
 
 static void eval_answered(void *arg, mesh_err err, const char *msg,
